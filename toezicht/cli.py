@@ -1,0 +1,75 @@
+"""The ``toezicht`` command. Each sub-command lives in ``toezicht/commands/``;
+this module only wires them together and turns known errors into one-line
+messages with a non-zero exit."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from toezicht.config import ConfigError, load_config
+
+# name -> "module:attribute"; imported lazily so `toezicht --help` stays fast.
+COMMANDS = {
+    "crawl": "toezicht.commands.crawl:crawl",
+    "reprocess": "toezicht.commands.crawl:reprocess",
+    "sources": "toezicht.commands.crawl:sources",
+    "extract": "toezicht.commands.extract:extract",
+    "search": "toezicht.commands.search:search",
+    "index": "toezicht.commands.index:index",
+    "es": "toezicht.commands.es:es",
+    "config": "toezicht.commands.config:config",
+    "demo": "toezicht.commands.demo:demo",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, _, attr = target.partition(":")
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            if module.split(".")[-1] not in str(exc) and attr not in str(exc):
+                raise
+            return None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="TOML config file (default: $TOEZICHT_CONFIG or ./toezicht.toml).")
+@click.option("--data-dir", type=click.Path(file_okay=False),
+              help="Where the store, raw HTML and the local Elasticsearch live "
+                   "(default .toezicht, or $TOEZICHT_DATA_DIR).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, data_dir: str | None) -> None:
+    """Toezicht: monitor Dutch and English news on AI-made sexual imagery and the
+    regulatory actions taken against it.
+
+    Typical day: `toezicht es start`, `toezicht crawl`, `toezicht search grok`.
+    """
+    from pathlib import Path
+
+    try:
+        ctx.obj = load_config(config_path, data_dir=Path(data_dir) if data_dir else None)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
