@@ -22,6 +22,9 @@ COMMANDS = {
     "es": "toezicht.commands.es:es",
     "config": "toezicht.commands.config:config",
     "demo": "toezicht.commands.demo:demo",
+    "schedule": "toezicht.commands.schedule:schedule",
+    "runs": "toezicht.commands.schedule:runs",
+    "alerts": "toezicht.commands.alerts:alerts",
 }
 
 
