@@ -337,3 +337,4 @@ class Store:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
+import index.alert_store  # noqa: E402, F401  (registers actions/alert_outbox tables on metadata)

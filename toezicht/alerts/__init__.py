@@ -1,0 +1,1 @@
+"""Alerts on new regulatory actions: subscriptions, channels and outbox delivery."""
