@@ -1,0 +1,358 @@
+"""The daily unattended cycle: crawl → fold events into actions → enqueue → deliver.
+
+``toezicht schedule`` runs an APScheduler 3 ``BlockingScheduler`` in the
+foreground with its jobs persisted in the store database (SQLAlchemy job store),
+so a restart keeps the schedule and missed runs are coalesced into one (within
+``misfire_grace_time``). Settings, all optional::
+
+    [schedule]
+    cron = "0 6 * * *"              # crontab: minute hour day month weekday
+    timezone = "Europe/Amsterdam"
+    misfire_grace_time = 21600      # seconds a missed run may still start late
+    deliver_every = 5               # minutes between outbox drains (retries)
+    sources = ["nos", "guardian"]   # default: all sources
+    limit = 0                       # max articles per source (0 = no limit)
+    crawl_timeout = 14400           # seconds before a crawl is stopped
+    shutdown_timeout = 120          # seconds a stopping crawl may take to checkpoint
+    crawl_command = []              # replaces the crawl command ({python}, {config},
+                                    # {data_dir} are substituted); for tests and wrappers
+
+Each crawl runs in a subprocess (Scrapy's Twisted reactor cannot restart in one
+process) in its own session, so a terminal's Ctrl-C reaches only the scheduler,
+which then asks the crawl to stop gracefully (SIGTERM: Scrapy finishes what is in
+flight and stores it), folds what was stored and exits. A file lock under the
+data directory guarantees that two cycles never overlap, whether they come from
+one process or several.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from toezicht.config import Config, ConfigError
+
+log = logging.getLogger("toezicht.schedule")
+
+CRAWL_JOB_ID = "daily-crawl"
+DELIVER_JOB_ID = "deliver-alerts"
+STOP = threading.Event()  # set on SIGTERM/SIGINT: finish or checkpoint, then exit
+
+
+@dataclass
+class ScheduleSettings:
+    cron: str = "0 6 * * *"
+    timezone: str = "Europe/Amsterdam"
+    misfire_grace_time: int = 6 * 3600
+    deliver_every: float = 5.0
+    sources: list[str] = field(default_factory=list)
+    limit: int = 0
+    crawl_timeout: float = 4 * 3600.0
+    shutdown_timeout: float = 120.0
+    crawl_command: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_table(cls, table: dict[str, Any] | None) -> ScheduleSettings:
+        """Parse and validate ``[schedule]``; raises ConfigError (one line)."""
+        table = dict(table or {})
+        where = "config [schedule]"
+        out = cls()
+        try:
+            out.cron = str(table.pop("cron", out.cron)).strip()
+            out.timezone = str(table.pop("timezone", out.timezone))
+            out.misfire_grace_time = int(table.pop("misfire_grace_time", out.misfire_grace_time))
+            out.deliver_every = float(table.pop("deliver_every", out.deliver_every))
+            out.limit = int(table.pop("limit", out.limit))
+            out.crawl_timeout = float(table.pop("crawl_timeout", out.crawl_timeout))
+            out.shutdown_timeout = float(table.pop("shutdown_timeout", out.shutdown_timeout))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        sources = table.pop("sources", [])
+        command = table.pop("crawl_command", [])
+        if isinstance(command, str):
+            command = command.split()
+        for key, value in (("sources", sources), ("crawl_command", command)):
+            if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+                raise ConfigError(f"{where}: {key} must be a list of strings")
+        out.sources, out.crawl_command = sources, command
+        if table:
+            raise ConfigError(f"{where}: unknown setting {sorted(table)[0]!r}")
+        out.trigger()  # validates cron + timezone
+        if out.deliver_every <= 0:
+            raise ConfigError(f"{where}: deliver_every must be > 0 minutes")
+        return out
+
+    def tz(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"config [schedule]: unknown timezone {self.timezone!r}") from None
+
+    def trigger(self) -> Any:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            return CronTrigger.from_crontab(self.cron, timezone=self.tz())
+        except ValueError as exc:
+            raise ConfigError(f"config [schedule]: invalid cron {self.cron!r}: {exc}") from None
+
+
+def load_schedule_settings(cfg: Config, data: dict[str, Any] | None = None) -> ScheduleSettings:
+    from toezicht.alerts.subscriptions import read_sections
+
+    data = read_sections(cfg) if data is None else data
+    return ScheduleSettings.from_table(data.get("schedule"))
+
+
+# -- cross-process lock -----------------------------------------------------------
+class LockHeld(Exception):
+    """Another process is running a cycle."""
+
+
+class CrawlLock:
+    """An exclusive, non-blocking ``flock`` on ``<data_dir>/crawl.lock``. The OS
+    drops it when the holder dies, so a crash never leaves a stale lock."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / "crawl.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+            os.close(fd)
+            raise LockHeld(f"another crawl cycle is running (pid {holder or '?'})") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> CrawlLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.release()
+
+
+def crawl_lock(cfg: Config) -> CrawlLock:
+    """The lock every crawl cycle takes (usable by other commands as well)."""
+    return CrawlLock(cfg.data_dir)
+
+
+# -- one cycle -----------------------------------------------------------------
+def crawl_command(cfg: Config, settings: ScheduleSettings) -> list[str]:
+    """The subprocess command for one crawl."""
+    if settings.crawl_command:
+        subst = {"python": sys.executable, "config": str(cfg.source or ""),
+                 "data_dir": str(cfg.data_dir)}
+        return [arg.format(**subst) for arg in settings.crawl_command]
+    cmd = [sys.executable, "-m", "toezicht.cli"]
+    if cfg.source:
+        cmd += ["--config", str(cfg.source)]
+    cmd += ["--data-dir", str(cfg.data_dir), "crawl"]
+    for name in settings.sources:
+        cmd += ["--source", name]
+    if settings.limit:
+        cmd += ["--limit", str(settings.limit)]
+    return cmd
+
+
+def _stop_child(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """Ask the crawl to stop gracefully (SIGTERM), then kill it after ``grace``."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        log.warning("crawl pid %s did not stop in %.0fs; killing it", proc.pid, grace)
+        proc.kill()
+        proc.wait()
+
+
+def run_crawl_subprocess(cfg: Config, settings: ScheduleSettings,
+                         stop: threading.Event | None = None) -> int:
+    """Run one crawl in a child process; returns its exit code (negative = signal)."""
+    stop = stop or STOP
+    cmd = crawl_command(cfg, settings)
+    log.info("crawl: %s", " ".join(cmd))
+    proc = subprocess.Popen(cmd, start_new_session=True, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + settings.crawl_timeout
+    while True:
+        try:
+            return proc.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            pass
+        if stop.is_set():
+            log.info("stopping: asking crawl pid %s to checkpoint", proc.pid)
+            _stop_child(proc, settings.shutdown_timeout)
+            return proc.returncode
+        if time.monotonic() > deadline:
+            log.error("crawl exceeded %.0fs; stopping it", settings.crawl_timeout)
+            _stop_child(proc, settings.shutdown_timeout)
+            return proc.returncode
+
+
+def run_cycle(cfg: Config, settings: ScheduleSettings | None = None, *,
+              stop: threading.Event | None = None, deliver_alerts: bool = True) -> dict[str, Any]:
+    """One cycle under the crawl lock: crawl subprocess → fold → enqueue → deliver.
+    Returns a summary; ``status`` is ``ok``, ``crawl_failed`` or ``skipped``."""
+    from index.store import Store
+    from toezicht.alerts.deliver import deliver, fold
+    from toezicht.alerts.subscriptions import load_alert_settings
+
+    stop = stop or STOP
+    settings = settings or load_schedule_settings(cfg)
+    alerts = load_alert_settings(cfg)
+    summary: dict[str, Any] = {"status": "ok"}
+    lock = crawl_lock(cfg)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        log.warning("%s; skipping this cycle", exc)
+        return {"status": "skipped", "reason": str(exc)}
+    try:
+        started = time.monotonic()
+        code = run_crawl_subprocess(cfg, settings, stop)
+        summary["crawl_exit"] = code
+        summary["crawl_seconds"] = round(time.monotonic() - started, 2)
+        if code != 0:
+            summary["status"] = "crawl_failed"
+            log.error("crawl exited with %s; folding what was stored", code)
+        store = Store(cfg.resolved_store_url)
+        summary["fold"] = fold(cfg, store, alerts)
+        log.info("fold: %s", summary["fold"])
+        if deliver_alerts and not stop.is_set():
+            summary["delivery"] = deliver(cfg, store, settings=alerts).as_dict()
+            log.info("delivery: %s", summary["delivery"])
+        store.engine.dispose()
+    finally:
+        lock.release()
+    return summary
+
+
+# -- scheduler -----------------------------------------------------------------
+_RUNTIME: dict[str, Any] = {}
+_CYCLE_RUNNING = threading.Lock()
+
+
+def run_cycle_job() -> dict[str, Any]:
+    """The persisted daily job (referenced by name from the job store)."""
+    cfg = _RUNTIME["cfg"]
+    with _CYCLE_RUNNING:
+        return run_cycle(cfg, _RUNTIME.get("settings"))
+
+
+def deliver_job() -> dict[str, Any]:
+    """Fold what manual crawls stored and drain due outbox items (retries)."""
+    from index.store import Store
+    from toezicht.alerts.deliver import deliver, fold
+
+    cfg = _RUNTIME["cfg"]
+    store = Store(cfg.resolved_store_url)
+    try:
+        folded = fold(cfg, store)
+        report = deliver(cfg, store).as_dict()
+    finally:
+        store.engine.dispose()
+    if folded["enqueued"] or any(report.values()):
+        log.info("alerts: fold %s, delivery %s", folded, report)
+    return report
+
+
+def build_scheduler(cfg: Config, settings: ScheduleSettings, *, blocking: bool = True,
+                    add_jobs: bool = True) -> Any:
+    """An APScheduler 3 scheduler with the SQLAlchemy job store in the store DB, one
+    worker thread, coalescing and max_instances=1; jobs are (re)registered under
+    fixed ids so a changed cron replaces the stored one."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from index.store import Store
+
+    Store(cfg.resolved_store_url).engine.dispose()  # creates the data dir and tables
+    _RUNTIME.update(cfg=cfg, settings=settings)
+    cls = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = cls(
+        jobstores={"default": SQLAlchemyJobStore(url=cfg.resolved_store_url,
+                                                 tablename="apscheduler_jobs")},
+        executors={"default": ThreadPoolExecutor(2)},
+        job_defaults={"coalesce": True, "max_instances": 1,
+                      "misfire_grace_time": settings.misfire_grace_time},
+        timezone=settings.tz(),
+    )
+    if add_jobs:
+        scheduler.add_job(run_cycle_job, settings.trigger(), id=CRAWL_JOB_ID,
+                          name="daily crawl + alerts", replace_existing=True)
+        scheduler.add_job(deliver_job, IntervalTrigger(minutes=settings.deliver_every),
+                          id=DELIVER_JOB_ID, name="deliver alerts", replace_existing=True)
+    return scheduler
+
+
+def serve(cfg: Config, settings: ScheduleSettings | None = None) -> None:
+    """Run the scheduler in the foreground until SIGTERM/SIGINT; then let a running
+    cycle checkpoint (crawl stopped gracefully, stored events folded) and exit."""
+    settings = settings or load_schedule_settings(cfg)
+    scheduler = build_scheduler(cfg, settings)
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if STOP.is_set():
+            return
+        log.info("received %s: shutting down gracefully", signal.Signals(signum).name)
+        STOP.set()
+        try:
+            scheduler.shutdown(wait=False)
+        except Exception:  # not started yet: start() is skipped below
+            pass
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        scheduler.add_listener(_log_event)
+        from datetime import datetime
+
+        upcoming = settings.trigger().get_next_fire_time(None, datetime.now(settings.tz()))
+        log.info("scheduler started (pid %s): cron %r %s, next crawl %s; jobs kept in the "
+                 "store database", os.getpid(), settings.cron, settings.timezone,
+                 upcoming.isoformat() if upcoming else "never")
+        try:
+            deliver_job()  # catch up on anything a previous process left pending
+        except Exception:
+            log.exception("initial delivery failed")
+        if not STOP.is_set():
+            scheduler.start()
+    finally:
+        if _CYCLE_RUNNING.acquire(timeout=settings.shutdown_timeout + 60):
+            _CYCLE_RUNNING.release()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("scheduler stopped")
+
+
+def _log_event(event: Any) -> None:
+    if getattr(event, "exception", None):
+        log.error("job %s failed: %s", event.job_id, event.exception)
+    elif getattr(event, "job_id", None) and hasattr(event, "retval"):
+        log.info("job %s done: %s", event.job_id, event.retval)
