@@ -114,7 +114,8 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
             raise ConfigError(f"config file {file} is not valid TOML: {exc}") from None
         section = data.get("toezicht", data)
         for key, raw in section.items():
-            if isinstance(raw, dict):
+            if isinstance(raw, dict) or (isinstance(raw, list) and raw
+                                         and all(isinstance(x, dict) for x in raw)):
                 continue  # other sections (alerts, schedule...) belong to their own modules
             if key not in known or key == "source":
                 raise ConfigError(f"config file {file}: unknown setting {key!r}")
