@@ -1,0 +1,662 @@
+"""The Elasticsearch index: client, mapping, bulk loading, sync/rebuild and search.
+
+The index is addressed through an alias (``cfg.es_index``); the concrete indices
+behind it are named ``<alias>-<timestamp>`` so ``rebuild`` can load a fresh index
+from the store and swap the alias atomically. The store is the record: nothing
+here is needed for crawling, and everything here can be rebuilt from the store.
+
+Text is analysed three ways: ``title``/``text`` with a plain analyser (lowercase,
+ASCII folding), ``.nl`` with Dutch stop words and the Snowball Dutch stemmer, and
+``.en`` with English stop words and the Porter stemmer. Those stemmers come from
+the ``analysis-common`` module on a full cluster and from Toezicht's own small
+plugin on the locally provisioned node (see toezicht/elastic.py).
+
+Note: the local node has no ``GET /`` endpoint (no rest-root module), so
+``client.info()`` and ``client.ping()`` do not work there; use :func:`ping`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+from elasticsearch import (
+    ApiError,
+    AuthenticationException,
+    AuthorizationException,
+    Elasticsearch,
+    NotFoundError,
+    TransportError,
+)
+from elasticsearch import ConnectionError as ESConnectionError
+from elasticsearch.helpers import streaming_bulk
+from sqlalchemy import and_, update
+
+from index.documents import to_document
+from index.store import Store, articles, now_iso
+
+Progress = Callable[[int, int], None]  # (done so far, total)
+
+FACETS = {
+    "lang": "lang",
+    "countries": "countries",
+    "regulators": "regulators.id",
+    "platforms": "platforms",
+    "measures": "measures",
+    "source": "source",
+}
+_ALIAS_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+MAX_WINDOW = 10_000
+
+
+class SearchBackendError(Exception):
+    """Elasticsearch is unreachable or refused a request; the message is one line."""
+
+
+# -- client and error handling ------------------------------------------------
+
+
+def make_client(cfg: Any, *, timeout: float = 30.0) -> Elasticsearch:
+    """A client for ``cfg.resolved_es_url`` with API key, basic auth or CA file."""
+    kwargs: dict[str, Any] = {"request_timeout": timeout, "retry_on_timeout": True,
+                              "max_retries": 2}
+    if getattr(cfg, "es_api_key", ""):
+        kwargs["api_key"] = cfg.es_api_key
+    elif getattr(cfg, "es_username", ""):
+        kwargs["basic_auth"] = (cfg.es_username, cfg.es_password)
+    if getattr(cfg, "es_ca_certs", ""):
+        kwargs["ca_certs"] = cfg.es_ca_certs
+    return Elasticsearch(cfg.resolved_es_url, **kwargs)
+
+
+def client_url(client: Elasticsearch) -> str:
+    """The URL the client talks to (for messages)."""
+    try:
+        return str(client.transport.node_pool.all()[0].base_url)
+    except (AttributeError, IndexError):
+        return "the configured URL"
+
+
+def _unreachable(client: Elasticsearch) -> SearchBackendError:
+    return SearchBackendError(
+        f"Elasticsearch at {client_url(client)} is not reachable: "
+        "start it with `toezicht es start`"
+    )
+
+
+def _reason(exc: ApiError) -> str:
+    info = exc.info if isinstance(exc.info, dict) else {}
+    err = info.get("error")
+    if isinstance(err, dict):
+        root = (err.get("root_cause") or [err])[0]
+        caused = err.get("caused_by") or {}
+        reason = root.get("reason") or err.get("reason") or ""
+        if caused.get("reason") and caused.get("reason") not in reason:
+            reason = f"{reason}: {caused['reason']}"
+        return f"{root.get('type', err.get('type', 'error'))}: {reason}"
+    return str(err or exc.message or exc)
+
+
+def backend_error(client: Elasticsearch, exc: Exception, doing: str) -> SearchBackendError:
+    """Translate a client exception into a one-line :class:`SearchBackendError`."""
+    if isinstance(exc, SearchBackendError):
+        return exc
+    if isinstance(exc, ESConnectionError):
+        return _unreachable(client)
+    if isinstance(exc, AuthenticationException | AuthorizationException):
+        return SearchBackendError(
+            f"Elasticsearch at {client_url(client)} refused {doing} (HTTP {exc.meta.status}): "
+            "check es_api_key / es_username / es_password")
+    if isinstance(exc, ApiError):
+        return SearchBackendError(
+            f"Elasticsearch refused {doing} (HTTP {exc.meta.status}): {_reason(exc)}"[:500])
+    if isinstance(exc, TransportError):
+        return SearchBackendError(f"Elasticsearch error during {doing}: {exc}"[:500])
+    return SearchBackendError(f"{doing} failed: {exc.__class__.__name__}: {exc}"[:500])
+
+
+def _call(client: Elasticsearch, doing: str, fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except (ApiError, TransportError) as exc:
+        raise backend_error(client, exc, doing) from None
+
+
+def ping(client: Elasticsearch) -> bool:
+    """True when the cluster answers (works on nodes without ``GET /``)."""
+    try:
+        client.cluster.health(timeout="5s")
+        return True
+    except (ApiError, TransportError):
+        return False
+
+
+def check_reachable(client: Elasticsearch) -> None:
+    """Raise the clear "not reachable: start it" error unless the cluster answers."""
+    _call(client, "a health check", lambda: client.cluster.health(timeout="5s"))
+
+
+# -- mapping ------------------------------------------------------------------
+
+
+def analysis_support(client: Elasticsearch) -> str:
+    """Where the stemmers come from: ``analysis-common`` (a full cluster),
+    ``toezicht-analysis`` (the local node's plugin) or ``none``."""
+    try:
+        info = client.nodes.info(metric="plugins", filter_path="nodes.*.modules.name,"
+                                                             "nodes.*.plugins.name")
+    except (ApiError, TransportError):
+        return "analysis-common"  # no right to look: a real cluster has the module
+    names: set[str] = set()
+    for node in (info.body.get("nodes") or {}).values():
+        for key in ("modules", "plugins"):
+            names.update(p.get("name", "") for p in node.get(key) or [])
+    if "analysis-common" in names:
+        return "analysis-common"
+    if "toezicht-analysis" in names:
+        return "toezicht-analysis"
+    return "none"
+
+
+def index_settings(support: str, replicas: int = 0) -> dict[str, Any]:
+    """Index settings with the ``toezicht_plain``, ``toezicht_nl`` and ``toezicht_en``
+    analysers built from what the cluster provides."""
+    filters: dict[str, Any] = {
+        "toezicht_nl_stop": {"type": "stop", "stopwords": "_dutch_"},
+        "toezicht_en_stop": {"type": "stop", "stopwords": "_english_"},
+    }
+    if support == "analysis-common":
+        filters.update({
+            "toezicht_nl_stemmer": {"type": "stemmer", "language": "dutch"},
+            "toezicht_en_stemmer": {"type": "stemmer", "language": "english"},
+            "toezicht_en_possessive": {"type": "stemmer", "language": "possessive_english"},
+        })
+        nl_stem, en_stem, possessive, fold = ("toezicht_nl_stemmer", "toezicht_en_stemmer",
+                                              "toezicht_en_possessive", "asciifolding")
+    elif support == "toezicht-analysis":
+        nl_stem, en_stem, possessive, fold = ("toezicht_dutch_stem", "toezicht_english_stem",
+                                              "toezicht_english_possessive",
+                                              "toezicht_asciifolding")
+    else:
+        nl_stem = en_stem = possessive = fold = ""
+
+    def chain(*names: str) -> list[str]:
+        return [n for n in names if n]
+
+    return {
+        "number_of_shards": 1,
+        "number_of_replicas": replicas,
+        "analysis": {
+            "filter": filters,
+            "analyzer": {
+                "toezicht_plain": {"type": "custom", "tokenizer": "standard",
+                                   "filter": chain("lowercase", fold)},
+                "toezicht_nl": {"type": "custom", "tokenizer": "standard",
+                                "filter": chain("lowercase", "toezicht_nl_stop", nl_stem, fold)},
+                "toezicht_en": {"type": "custom", "tokenizer": "standard",
+                                "filter": chain(possessive, "lowercase", "toezicht_en_stop",
+                                                en_stem, fold)},
+            },
+        },
+    }
+
+
+_DATE = {"type": "date", "format": "strict_date_optional_time||epoch_millis",
+         "ignore_malformed": True}
+_KEYWORD = {"type": "keyword", "ignore_above": 512}
+
+
+def _multilingual(**extra: Any) -> dict[str, Any]:
+    return {
+        "type": "text",
+        "analyzer": "toezicht_plain",
+        "fields": {
+            "nl": {"type": "text", "analyzer": "toezicht_nl"},
+            "en": {"type": "text", "analyzer": "toezicht_en"},
+        },
+        **extra,
+    }
+
+
+MAPPING: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "id": {"type": "keyword"},
+        "url": {"type": "keyword", "ignore_above": 4096},
+        "canonical_url": {"type": "keyword", "ignore_above": 4096},
+        "source": _KEYWORD,
+        "kind": _KEYWORD,
+        "title": _multilingual(),
+        "text": _multilingual(),
+        "authors": _KEYWORD,
+        "published": _DATE,
+        "published_precision": _KEYWORD,
+        "modified": _DATE,
+        "lang": _KEYWORD,
+        "section": _KEYWORD,
+        "image": {"type": "keyword", "index": False, "doc_values": False},
+        "fetched_at": _DATE,
+        "indexed_at": _DATE,
+        "updated_at": _DATE,
+        "nlp_version": _KEYWORD,
+        "relevant": {"type": "boolean"},
+        "relevance_score": {"type": "float"},
+        "regulators": {
+            "properties": {"id": _KEYWORD, "name": _KEYWORD, "country": _KEYWORD},
+        },
+        "countries": _KEYWORD,
+        "platforms": _KEYWORD,
+        "measures": _KEYWORD,
+        "events": {
+            "type": "nested",
+            "properties": {
+                "action_id": _KEYWORD,
+                "actor": _KEYWORD,
+                "jurisdiction": _KEYWORD,
+                "measure": _KEYWORD,
+                "target": _KEYWORD,
+                "status": _KEYWORD,
+                "date": _DATE,
+                "evidence": _multilingual(),
+                "confidence": {"type": "float"},
+            },
+        },
+    },
+}
+
+
+# -- index management ---------------------------------------------------------
+
+
+def _check_alias(alias: str) -> None:
+    if not _ALIAS_RE.match(alias or ""):
+        raise SearchBackendError(
+            f"index name {alias!r} is not valid: use lowercase letters, digits, '-', '_' or '.'")
+
+
+def new_index_name(alias: str) -> str:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return f"{alias}-{stamp}{int(time.time() * 1000) % 1000:03d}"
+
+
+def alias_indices(client: Elasticsearch, alias: str) -> list[str]:
+    """Concrete indices the alias points to (sorted, newest last)."""
+    try:
+        resp = client.indices.get_alias(name=alias)
+    except NotFoundError:
+        return []
+    except (ApiError, TransportError) as exc:
+        raise backend_error(client, exc, f"looking up alias {alias}") from None
+    return sorted(resp.body)
+
+
+def _replicas(client: Elasticsearch) -> int:
+    health = _call(client, "a health check", lambda: client.cluster.health())
+    return 0 if int(health.get("number_of_data_nodes", 1)) <= 1 else 1
+
+
+def create_index(client: Elasticsearch, alias: str, *, with_alias: bool) -> str:
+    """Create a new concrete index ``<alias>-<timestamp>``; optionally with the alias."""
+    _check_alias(alias)
+    name = new_index_name(alias)
+    body: dict[str, Any] = {
+        "settings": index_settings(analysis_support(client), _replicas(client)),
+        "mappings": MAPPING,
+    }
+    if with_alias:
+        body["aliases"] = {alias: {"is_write_index": True}}
+    _call(client, f"creating index {name}",
+          lambda: client.indices.create(index=name, **body, wait_for_active_shards="1"))
+    return name
+
+
+def ensure_index(client: Elasticsearch, alias: str) -> str:
+    """The concrete index behind ``alias``, creating one (with the alias) if none exists."""
+    _check_alias(alias)
+    existing = alias_indices(client, alias)
+    if existing:
+        return existing[-1]
+    if _call(client, "checking indices", lambda: client.indices.exists(index=alias)):
+        raise SearchBackendError(
+            f"a plain index named {alias!r} exists where the alias should be: "
+            "run `toezicht index rebuild` to replace it")
+    try:
+        return create_index(client, alias, with_alias=True)
+    except SearchBackendError:
+        existing = alias_indices(client, alias)  # another process won the race
+        if existing:
+            return existing[-1]
+        raise
+
+
+def drop(client: Elasticsearch, alias: str) -> list[str]:
+    """Delete every index behind ``alias`` and every ``<alias>-*`` index."""
+    _check_alias(alias)
+    names = set(alias_indices(client, alias))
+    try:
+        names.update(client.indices.get(index=f"{alias}-*", expand_wildcards="all").body)
+    except (ApiError, TransportError) as exc:
+        raise backend_error(client, exc, "listing indices") from None
+    for name in sorted(names):
+        try:
+            client.indices.delete(index=name)
+        except NotFoundError:
+            pass
+        except (ApiError, TransportError) as exc:
+            raise backend_error(client, exc, f"deleting {name}") from None
+    return sorted(names)
+
+
+# -- loading ------------------------------------------------------------------
+
+
+def _actions(index: str, docs: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for doc in docs:
+        yield {"_op_type": "index", "_index": index, "_id": doc["id"], "_source": doc}
+
+
+def bulk_index(client: Elasticsearch, alias: str, docs: Iterable[dict[str, Any]], *,
+               chunk_size: int = 500, on_success: Callable[[list[str]], None] | None = None,
+               refresh: bool = False) -> tuple[int, list[dict[str, Any]]]:
+    """Index documents (``to_document`` output) with ``streaming_bulk``.
+
+    Returns (indexed, errors); each error is ``{"id", "error"}``. ``on_success``
+    receives the ids indexed, one call per chunk. Raises SearchBackendError when
+    Elasticsearch cannot be reached."""
+    ok_count = 0
+    errors: list[dict[str, Any]] = []
+    done: list[str] = []
+    try:
+        for ok, item in streaming_bulk(client, _actions(alias, docs), chunk_size=chunk_size,
+                                       raise_on_error=False, max_retries=3,
+                                       initial_backoff=1):
+            info = next(iter(item.values()))
+            if ok:
+                ok_count += 1
+                done.append(str(info.get("_id")))
+                if on_success and len(done) >= chunk_size:
+                    on_success(done)
+                    done = []
+            else:
+                error = info.get("error")
+                if isinstance(error, dict):
+                    error = f"{error.get('type')}: {error.get('reason')}"
+                errors.append({"id": info.get("_id"), "error": str(error)[:300]})
+    except (ApiError, TransportError) as exc:
+        if on_success and done:
+            on_success(done)
+        raise backend_error(client, exc, "bulk indexing") from None
+    if on_success and done:
+        on_success(done)
+    if refresh:
+        _call(client, "refresh", lambda: client.indices.refresh(index=alias))
+    return ok_count, errors
+
+
+def _mark_synced_unchanged(store: Store, versions: dict[str, str | None], ids: list[str],
+                           when: str) -> None:
+    """Mark articles synced unless they changed (``updated_at``) since they were read,
+    so a concurrent save is pushed by the next sync instead of being lost."""
+    with store.engine.begin() as conn:
+        for aid in ids:
+            seen = versions.pop(aid, None)
+            cond = [articles.c.id == aid]
+            cond.append(articles.c.updated_at.is_(None) if seen is None
+                        else articles.c.updated_at == seen)
+            conn.execute(update(articles).where(and_(*cond)).values(es_synced_at=when))
+
+
+def _load(store: Store, client: Elasticsearch, target: str, *, only_unsynced: bool,
+          progress: Progress | None, chunk_size: int) -> dict[str, Any]:
+    total = store.count_articles(only_unsynced=only_unsynced)
+    versions: dict[str, str | None] = {}
+    stamp = now_iso()
+    state = {"done": 0}
+
+    def docs() -> Iterator[dict[str, Any]]:
+        for row in store.iter_articles(only_unsynced=only_unsynced):
+            versions[row["id"]] = row.get("updated_at")
+            yield to_document(row)
+
+    def on_success(ids: list[str]) -> None:
+        _mark_synced_unchanged(store, versions, ids, stamp)
+        state["done"] += len(ids)
+        if progress:
+            progress(state["done"], total)
+
+    indexed, errors = bulk_index(client, target, docs(), chunk_size=chunk_size,
+                                 on_success=on_success)
+    if progress:
+        progress(total, total)
+    return {"total": total, "indexed": indexed, "failed": len(errors), "errors": errors[:20]}
+
+
+def sync(store: Store, client: Elasticsearch, alias: str, progress: Progress | None = None,
+         *, chunk_size: int = 500) -> dict[str, Any]:
+    """Push every article the index has not seen (``es_synced_at`` NULL) and mark it
+    synced. Returns ``{"total", "indexed", "failed", "errors", "index"}``."""
+    index = ensure_index(client, alias)
+    result = _load(store, client, alias, only_unsynced=True, progress=progress,
+                   chunk_size=chunk_size)
+    if result["indexed"]:
+        _call(client, "refresh", lambda: client.indices.refresh(index=alias))
+    return {**result, "index": index}
+
+
+def rebuild(store: Store, client: Elasticsearch, alias: str, progress: Progress | None = None,
+            *, chunk_size: int = 500) -> dict[str, Any]:
+    """Load everything from the store into a new concrete index, swap the alias to it
+    in one ``update_aliases`` call, delete the old indices and mark all synced."""
+    _check_alias(alias)
+    old = alias_indices(client, alias)
+    plain = (not old and _call(client, "checking indices",
+                               lambda: client.indices.exists(index=alias)))
+    new = create_index(client, alias, with_alias=False)
+    try:
+        result = _load(store, client, new, only_unsynced=False, progress=progress,
+                       chunk_size=chunk_size)
+        _call(client, "refresh", lambda: client.indices.refresh(index=new))
+        actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": alias}}
+                                         for name in old]
+        if plain:
+            actions.append({"remove_index": {"index": alias}})
+        actions.append({"add": {"index": new, "alias": alias, "is_write_index": True}})
+        _call(client, "swapping the alias", lambda: client.indices.update_aliases(actions=actions))
+    except BaseException:
+        try:
+            client.indices.delete(index=new)
+        except (ApiError, TransportError):
+            pass
+        raise
+    deleted = []
+    for name in old:
+        try:
+            client.indices.delete(index=name)
+            deleted.append(name)
+        except NotFoundError:
+            pass
+        except (ApiError, TransportError) as exc:
+            raise backend_error(client, exc, f"deleting old index {name}") from None
+    return {**result, "index": new, "previous": old, "deleted": deleted}
+
+
+def status(client: Elasticsearch, alias: str, store: Store | None = None) -> dict[str, Any]:
+    """Alias → index, document counts (index vs. store), cluster and index health."""
+    _check_alias(alias)
+    health = _call(client, "a health check", lambda: client.cluster.health())
+    out: dict[str, Any] = {
+        "url": client_url(client),
+        "alias": alias,
+        "cluster_health": health.get("status"),
+        "analysis": analysis_support(client),
+    }
+    indices = alias_indices(client, alias)
+    out["indices"] = indices
+    out["index"] = indices[-1] if indices else None
+    out["exists"] = bool(indices)
+    if indices:
+        count = _call(client, "counting", lambda: client.count(index=alias))
+        out["index_docs"] = int(count["count"])
+        idx_health = _call(client, "index health",
+                           lambda: client.cluster.health(index=alias))
+        out["index_health"] = idx_health.get("status")
+    else:
+        out["index_docs"] = 0
+        out["index_health"] = None
+    if store is not None:
+        out["store_articles"] = store.count_articles()
+        out["unsynced"] = store.count_articles(only_unsynced=True)
+        out["in_sync"] = out["unsynced"] == 0 and out["store_articles"] == out["index_docs"]
+    return out
+
+
+# -- search -------------------------------------------------------------------
+
+
+def parse_date(value: str | date | None, name: str = "date") -> str | None:
+    """Validate a user-given date (YYYY, YYYY-MM, YYYY-MM-DD or ISO datetime)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    from index.documents import clean_date
+
+    cleaned = clean_date(value)
+    if cleaned is None:
+        raise ValueError(f"{name} {value!r} is not a date: use YYYY-MM-DD")
+    return cleaned
+
+
+def _fields(lang: str | None) -> list[str]:
+    if lang == "nl":
+        return ["title.nl^3", "title^2", "text.nl", "text"]
+    if lang == "en":
+        return ["title.en^3", "title^2", "text.en", "text"]
+    return ["title.nl^3", "title.en^3", "title^2", "text.nl", "text.en", "text"]
+
+
+def build_query(query: str, *, lang: str | None = None, countries: Iterable[str] | None = None,
+                date_from: str | date | None = None, date_to: str | date | None = None,
+                relevant_only: bool = True) -> dict[str, Any]:
+    """The bool query for :func:`search` (raises ValueError on bad dates)."""
+    start = parse_date(date_from, "--from")
+    end = parse_date(date_to, "--to")
+    filters: list[dict[str, Any]] = []
+    if relevant_only:
+        filters.append({"term": {"relevant": True}})
+    if lang:
+        filters.append({"term": {"lang": lang}})
+    wanted = [c.strip().upper() for c in countries or [] if c and c.strip()]
+    if wanted:
+        filters.append({"terms": {"countries": wanted}})
+    if start or end:
+        rng: dict[str, Any] = {"format": "strict_date_optional_time"}
+        if start:
+            rng["gte"] = start
+        if end:
+            rng["lte"] = end
+        filters.append({"range": {"published": rng}})
+    text = (query or "").strip()
+    if text in ("", "*"):
+        must: dict[str, Any] = {"match_all": {}}
+    else:
+        must = {"simple_query_string": {
+            "query": text, "fields": _fields(lang), "default_operator": "and",
+            "lenient": True, "analyze_wildcard": True,
+        }}
+    return {"bool": {"must": [must], "filter": filters}}
+
+
+def _snippet(hit: dict[str, Any]) -> str:
+    highlight = hit.get("highlight") or {}
+    for field in ("text.nl", "text.en", "text"):
+        if highlight.get(field):
+            return " … ".join(highlight[field])
+    text = (hit.get("_source") or {}).get("text") or ""
+    return text[:200] + ("…" if len(text) > 200 else "")
+
+
+def search(client: Elasticsearch, alias: str, query: str, *, lang: str | None = None,
+           countries: Iterable[str] | None = None, date_from: str | date | None = None,
+           date_to: str | date | None = None, relevant_only: bool = True, size: int = 10,
+           page: int = 1, sort: str = "relevance") -> dict[str, Any]:
+    """Full-text search with filters, highlighted snippets and facet counts.
+
+    ``query`` uses simple_query_string syntax (``+``/``|``/``-``, quotes, ``*``); an
+    empty query or ``*`` matches everything. Raises ValueError for bad arguments and
+    SearchBackendError when Elasticsearch fails."""
+    if size < 0 or size > 1000:
+        raise ValueError("size must be between 0 and 1000")
+    if page < 1:
+        raise ValueError("page must be 1 or more")
+    if (page - 1) * size + size > MAX_WINDOW:
+        raise ValueError(f"cannot page beyond the first {MAX_WINDOW} results")
+    if sort not in ("relevance", "date"):
+        raise ValueError("sort must be 'relevance' or 'date'")
+    body: dict[str, Any] = {
+        "query": build_query(query, lang=lang, countries=countries, date_from=date_from,
+                             date_to=date_to, relevant_only=relevant_only),
+        "from": (page - 1) * size,
+        "size": size,
+        "track_total_hits": True,
+        "_source": {"excludes": ["events.evidence"]},
+        "highlight": {
+            "pre_tags": ["«"], "post_tags": ["»"], "encoder": "default",
+            "require_field_match": False,
+            "fields": {
+                "title.nl": {"number_of_fragments": 0}, "title.en": {"number_of_fragments": 0},
+                "text.nl": {"fragment_size": 160, "number_of_fragments": 2},
+                "text.en": {"fragment_size": 160, "number_of_fragments": 2},
+                "text": {"fragment_size": 160, "number_of_fragments": 2},
+            },
+        },
+        "aggs": {name: {"terms": {"field": field, "size": 25}} for name, field in FACETS.items()},
+    }
+    if sort == "date":
+        body["sort"] = [{"published": {"order": "desc", "missing": "_last"}}, "_score"]
+    try:
+        resp = client.search(index=alias, **body)
+    except NotFoundError as exc:
+        if "index_not_found" in str(exc.info):
+            raise SearchBackendError(
+                f"there is no index {alias!r} yet: run `toezicht index sync`") from None
+        raise backend_error(client, exc, "the search") from None
+    except (ApiError, TransportError) as exc:
+        raise backend_error(client, exc, "the search") from None
+    hits = []
+    for hit in resp["hits"]["hits"]:
+        src = hit.get("_source") or {}
+        hits.append({
+            "id": hit["_id"],
+            "score": hit.get("_score"),
+            "url": src.get("url"),
+            "title": src.get("title"),
+            "source": src.get("source"),
+            "lang": src.get("lang"),
+            "published": src.get("published"),
+            "indexed_at": src.get("indexed_at"),
+            "relevant": src.get("relevant"),
+            "relevance_score": src.get("relevance_score"),
+            "countries": src.get("countries") or [],
+            "regulators": [r.get("id") for r in src.get("regulators") or []],
+            "platforms": src.get("platforms") or [],
+            "measures": src.get("measures") or [],
+            "events": src.get("events") or [],
+            "snippet": _snippet(hit),
+        })
+    facets = {
+        name: [{"key": b["key"], "count": b["doc_count"]} for b in agg["buckets"]]
+        for name, agg in (resp.get("aggregations") or {}).items()
+    }
+    return {
+        "query": query,
+        "total": resp["hits"]["total"]["value"],
+        "page": page,
+        "size": size,
+        "took_ms": resp.get("took"),
+        "hits": hits,
+        "facets": facets,
+    }
