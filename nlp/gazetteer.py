@@ -1,0 +1,165 @@
+"""Loading of the data files under nlp/data (gazetteers, descriptors, cues).
+
+Everything is read once per process (``load()`` is cached) and kept as plain
+Python structures; nlp/pipeline.py turns them into spaCy matchers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Body:
+    id: str
+    name: str
+    country: str
+    kind: str
+    listed: bool = True  # False for bodies that are never reported as regulators
+
+
+@dataclass
+class Gazetteer:
+    bodies: dict[str, Body]
+    # (surface, key) for the case-insensitive and case-sensitive matchers
+    lower_terms: list[tuple[str, str]] = field(default_factory=list)
+    exact_terms: list[tuple[str, str]] = field(default_factory=list)
+    templates: list[dict[str, Any]] = field(default_factory=list)
+    places: dict[str, str] = field(default_factory=dict)  # city/place text -> country
+    platform_company: dict[str, str] = field(default_factory=dict)
+    descriptor_suffix: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    defaults: dict[str, dict[str, str]] = field(default_factory=dict)
+    fallback: dict[str, str] = field(default_factory=dict)
+    cues: dict[str, Any] = field(default_factory=dict)
+
+
+def _jsonl(name: str) -> list[dict[str, Any]]:
+    path = DATA / name
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _toml(name: str) -> dict[str, Any]:
+    return tomllib.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+@lru_cache(maxsize=1)
+def load() -> Gazetteer:
+    bodies: dict[str, Body] = {}
+    g = Gazetteer(bodies=bodies)
+    for row in _jsonl("regulators.jsonl") + _jsonl("regulators_us_states.jsonl"):
+        rid = row["id"]
+        bodies[rid] = Body(rid, row["name"], row.get("country", ""), row.get("kind", ""),
+                           not row.get("not_regulator", False))
+        for n in row.get("names", []):
+            g.lower_terms.append((n, f"REG|{rid}"))
+        for n in row.get("abbr", []):
+            g.exact_terms.append((n, f"REG|{rid}"))
+        for n in row.get("weak", []):
+            g.exact_terms.append((n, f"REGW|{rid}"))
+    g.templates = _jsonl("regulator_templates.jsonl")
+
+    for row in _jsonl("countries.jsonl"):
+        code = row["code"]
+        for kind, key in (("names", "name"), ("adjectives", "adj"), ("places", "place")):
+            for n in row.get(kind, []):
+                g.exact_terms.append((n, f"CTRY|{code}|{key}"))
+                if n[:1].islower():
+                    g.exact_terms.append((_cap(n), f"CTRY|{code}|{key}"))
+                if key == "place":
+                    g.places[n] = code
+
+    for row in _jsonl("platforms.jsonl"):
+        name = row["name"]
+        g.platform_company[name] = row.get("company", name)
+        for n in row.get("names", []):
+            g.exact_terms.append((n, f"PLAT|{name}"))
+        for n in row.get("lower", []):
+            g.lower_terms.append((n, f"PLAT|{name}"))
+
+    desc = _toml("descriptors.toml")
+    for lang, kinds in desc["kinds"].items():
+        for kind, phrases in kinds.items():
+            for p in phrases:
+                g.lower_terms.append((p, f"DESC|{kind}|{lang}"))
+    for lang, kinds in desc.get("suffix", {}).items():
+        g.descriptor_suffix[lang] = [(s, k) for k, sufs in kinds.items() for s in sufs]
+    g.defaults = desc["defaults"]
+    g.fallback = desc.get("fallback", {})
+
+    cues = _toml("cues.toml")
+    g.cues = cues
+    for lang in ("en", "nl"):
+        c = cues[lang]
+        for section, prefix in (("phrases", "PH"),):
+            for label, phrases in c.get(section, {}).items():
+                for p in phrases:
+                    g.lower_terms.append((p, f"{prefix}|{label}|{lang}"))
+        st = c["status"]
+        for label in ("potential_phrases", "negation_exceptions", "actual_override"):
+            for p in st.get(label, []):
+                if " " in p or "'" in p:
+                    g.lower_terms.append((p, f"ST|{label}|{lang}"))
+        for p in c.get("anaphora", {}).get("words", []):
+            g.lower_terms.append((p, f"ANA|x|{lang}"))
+    for p in cues["relevance"].get("strong_phrases", []):
+        g.lower_terms.append((p, "REL|strong_phrase|*"))
+    return g
+
+
+class TokenClassifier:
+    """Classifies one lowercased token into cue labels, memoised per form.
+
+    Labels look like ``T:block`` (trigger), ``W:block`` (weak trigger),
+    ``S:block`` (support), ``B`` (blocker), ``potential``/``planned``/``negation``/
+    ``actual_override`` (status), ``rel:sexual``/``rel:ai``/``rel:strong``/``rel:negative``.
+    """
+
+    def __init__(self, lang: str, cues: dict[str, Any]) -> None:
+        c = cues.get(lang) or cues["en"]
+        self._rules: list[tuple[str, re.Pattern[str]]] = []
+
+        def add(label: str, words: list[str]) -> None:
+            words = [w for w in words if " " not in w]
+            if words:
+                self._rules.append((label, re.compile("(?:" + "|".join(words) + ")")))
+
+        weak = c.get("weak", {})
+        for label, words in c.get("trigger", {}).items():
+            weak_re = re.compile("(?:" + "|".join(weak[label]) + ")") if label in weak else None
+            strong = [w for w in words if not (weak_re and weak_re.fullmatch(w))]
+            add(f"T:{label}", strong)
+            if label in weak:
+                add(f"W:{label}", weak[label])
+        for label, words in c.get("support", {}).items():
+            add(f"S:{label}", words)
+        add("B", c.get("blockers", {}).get("words", []))
+        st = c.get("status", {})
+        for label in ("potential", "planned", "negation", "actual_override"):
+            add(label, st.get(label, []))
+        rel = cues.get("relevance", {})
+        for label in ("sexual", "ai", "strong", "negative"):
+            add(f"rel:{label}", rel.get(label, []))
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, form: str) -> tuple[str, ...]:
+        hit = self._cache.get(form)
+        if hit is None:
+            hit = tuple(label for label, rx in self._rules if rx.fullmatch(form))
+            if len(self._cache) < 200_000:
+                self._cache[form] = hit
+        return hit

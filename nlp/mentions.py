@@ -1,0 +1,176 @@
+"""Turn raw matcher hits into resolved mentions: bodies, countries, platforms.
+
+Also resolves descriptive references ("de Britse toezichthouder",
+"Malaysia's communications regulator", "the government") to a body through
+the (country, kind) defaults in data/descriptors.toml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc
+
+from .gazetteer import Body, Gazetteer
+
+# priority when entity spans overlap with the same length (lower wins)
+_PRIO = {"REG": 0, "TPL": 1, "PLAT": 2, "CTRY": 3, "DESC": 4}
+_NOT_BODY_KINDS = {"court"}
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    kind: str  # "body" | "country" | "platform" | "desc"
+    value: str  # body id, ISO code, platform name, descriptor kind
+    sub: str = ""  # country: name/adj/place; body: "weak" | "desc" | ""
+    country: str = ""
+
+
+@dataclass
+class Mentions:
+    bodies: list[Mention] = field(default_factory=list)
+    countries: list[Mention] = field(default_factory=list)
+    platforms: list[Mention] = field(default_factory=list)
+    courts: list[Mention] = field(default_factory=list)  # unnamed courts: actor = country
+    weak: list[Mention] = field(default_factory=list)
+    phrases: list[tuple[str, int, int]] = field(default_factory=list)  # cue phrases
+    home: str = ""
+    extra_bodies: dict[str, Body] = field(default_factory=dict)
+
+
+def _slug(s: str) -> str:
+    s = s.lower().replace("ë", "e").replace("é", "e").replace("ü", "u").replace("ö", "o")
+    return re.sub(r"[^a-z0-9]+", "-", s).strip("-")
+
+
+def collect(doc: Doc, g: Gazetteer, lang: str) -> Mentions:
+    m = Mentions()
+    ents: list[tuple[int, int, int, str, list[str]]] = []
+    for key, a, b in doc._.tz_matches or ():
+        parts = key.split("|")
+        head = parts[0]
+        if head in _PRIO:
+            ents.append((a, b, _PRIO[head], key, parts))
+        elif head == "REGW":
+            m.weak.append(Mention(a, b, "body", parts[1], "weak", g.bodies[parts[1]].country))
+        else:
+            m.phrases.append((key, a, b))
+    # Dutch compounds: "internettoezichthouder" is a media regulator
+    suffixes = g.descriptor_suffix.get(lang, [])
+    if suffixes:
+        for t in doc:
+            low = t.lower_
+            if len(low) > 9 and (low.endswith("toezichthouder") or low.endswith("waakhond")):
+                for suf, kind in suffixes:
+                    if low.endswith(suf):
+                        ents.append((t.i, t.i + 1, 5, f"DESC|{kind}|{lang}",
+                                     ["DESC", kind, lang]))
+                        break
+    ents.sort(key=lambda e: (-(e[1] - e[0]), e[2], e[0]))
+    taken = bytearray(len(doc) + 1)
+    chosen = []
+    for a, b, _prio, key, parts in ents:
+        if any(taken[a:b]):
+            continue
+        taken[a:b] = b"\x01" * (b - a)
+        chosen.append((a, b, key, parts))
+    chosen.sort()
+    m.weak = [w for w in m.weak if not any(taken[w.start:w.end])]
+    for a, b, _key, parts in chosen:
+        head = parts[0]
+        if head == "REG":
+            body = g.bodies[parts[1]]
+            m.bodies.append(Mention(a, b, "body", body.id, "", body.country))
+        elif head == "TPL":
+            t = g.templates[int(parts[1])]
+            slot = t.get("slot", -1)
+            tok = doc[a:b][slot]
+            text = tok.text
+            country = t["country"]
+            if country.startswith("$place:"):
+                country = g.places.get(text, country.split(":", 1)[1])
+            if not country:
+                continue
+            rid = t["id"].format(slug=_slug(text))
+            if rid not in g.bodies:
+                m.extra_bodies[rid] = Body(rid, t["name"].format(text=text), country,
+                                           t.get("kind", ""))
+            if t.get("kind") == "court" and rid not in g.bodies:
+                m.courts.append(Mention(a, b, "court", country, "", country))
+                m.countries.append(Mention(tok.i, tok.i + 1, "country", country, "place"))
+                continue
+            m.bodies.append(Mention(a, b, "body", rid, "", country))
+        elif head == "PLAT":
+            m.platforms.append(Mention(a, b, "platform", parts[1]))
+        elif head == "CTRY":
+            m.countries.append(Mention(a, b, "country", parts[1], parts[2]))
+        elif head == "DESC":
+            m.bodies.append(Mention(a, b, "desc", parts[1]))
+    m.home = _home_country(m, lang)
+    _resolve_descriptors(doc, g, m)
+    return m
+
+
+def _home_country(m: Mentions, lang: str) -> str:
+    c = Counter(x.value for x in m.countries if x.value != "EU")
+    c.update(x.country for x in m.bodies if x.country and x.country != "EU")
+    if not c:
+        return "NL" if lang == "nl" else ""
+    (top, n), *rest = c.most_common(2) + [("", 0)]
+    second = rest[0][1] if rest else 0
+    if lang == "nl" and c.get("NL", 0) >= n * 0.6 and top != "NL" and c["NL"] >= second:
+        return "NL"
+    if n >= 2 * second or (lang == "nl" and top == "NL"):
+        return top
+    return ""
+
+
+def _resolve_descriptors(doc: Doc, g: Gazetteer, m: Mentions) -> None:
+    countries = sorted(m.countries, key=lambda x: x.start)
+    resolved: list[Mention] = []
+    for d in m.bodies:
+        if d.kind != "desc":
+            resolved.append(d)
+            continue
+        kind = d.value
+        country = ""
+        for c in countries:  # "de Britse toezichthouder", "Malaysia's regulator"
+            if c.end <= d.start and d.start - c.end <= 3 and c.sub in ("name", "adj"):
+                gap = doc[c.end:d.start]
+                if all(t.is_alpha or t.text in ("'s", "’s", "-") for t in gap) and not any(
+                        t.lower_ in ("en", "and", "of", "van", "in") for t in gap):
+                    country = c.value
+        if not country:  # "de privacytoezichthouder van Ierland", "police in South Korea"
+            for c in countries:
+                if c.start >= d.end and c.start - d.end == 1 and doc[d.end].lower_ in (
+                        "van", "of", "in", "uit"):
+                    country = c.value
+                    break
+        explicit = bool(country)
+        if not country and kind in ("government", "justice_ministry", "police", "prosecutor",
+                                    "parliament", "court"):
+            country = m.home
+        if not country:
+            continue
+        if kind in _NOT_BODY_KINDS:
+            m.courts.append(Mention(d.start, d.end, "court", country, "", country))
+            continue
+        rid = _default(g, country, kind)
+        if rid:
+            body = g.bodies[rid]
+            resolved.append(Mention(d.start, d.end, "body", rid, "desc" if explicit else "bare",
+                                    body.country))
+    m.bodies = resolved
+
+
+def _default(g: Gazetteer, country: str, kind: str) -> str:
+    table = g.defaults.get(country, {})
+    while kind:
+        if kind in table:
+            return table[kind]
+        kind = g.fallback.get(kind, "")
+    return ""

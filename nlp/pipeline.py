@@ -1,0 +1,90 @@
+"""spaCy pipelines per language: blank tokenizer + sentencizer + gazetteer matcher.
+
+Built once per process and cached. The ``toezicht_matcher`` component runs two
+PhraseMatchers (case-insensitive names and cue phrases; case-sensitive
+acronyms, countries and platforms) and a token Matcher for templated bodies
+("gemeente Leiderdorp", "rechtbank Amsterdam"), and stores the raw matches on
+``doc._.tz_matches`` as ``(key, start, end)`` tuples.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+from spacy.util import compile_infix_regex, compile_suffix_regex
+
+from .gazetteer import load
+
+LANGS = ("nl", "en")
+MAX_LENGTH = 2_000_000
+
+if not Doc.has_extension("tz_matches"):
+    Doc.set_extension("tz_matches", default=None)
+
+
+def _for_lang(key: str, lang: str) -> bool:
+    parts = key.split("|")
+    return len(parts) < 3 or parts[-1] in (lang, "*") or parts[0] in ("CTRY",)
+
+
+class GazetteerMatcher:
+    def __init__(self, nlp: Language, lang: str) -> None:
+        g = load()
+        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.templates = Matcher(nlp.vocab)
+        for matcher, terms in ((self.lower, g.lower_terms), (self.exact, g.exact_terms)):
+            by_key: dict[str, list[Doc]] = {}
+            seen: set[tuple[str, str]] = set()
+            for text, key in terms:
+                if not _for_lang(key, lang) or (text, key) in seen:
+                    continue
+                seen.add((text, key))
+                by_key.setdefault(key, []).append(nlp.make_doc(text))
+            for key, docs in by_key.items():
+                matcher.add(key, docs)
+        for i, t in enumerate(g.templates):
+            self.templates.add(f"TPL|{i}", [t["pattern"]])
+        self.strings = nlp.vocab.strings
+
+    def __call__(self, doc: Doc) -> Doc:
+        s = self.strings
+        out = [(s[m], a, b) for m, a, b in self.lower(doc)]
+        out += [(s[m], a, b) for m, a, b in self.exact(doc)]
+        out += [(s[m], a, b) for m, a, b in self.templates(doc)]
+        doc._.tz_matches = out
+        return doc
+
+
+@Language.factory("toezicht_matcher", default_config={"lang": "en"})
+def _make_matcher(nlp: Language, name: str, lang: str) -> GazetteerMatcher:
+    return GazetteerMatcher(nlp, lang)
+
+
+def _tune_tokenizer(nlp: Language) -> None:
+    tok = nlp.tokenizer
+    # split possessive 's / ’s and split hyphenated compounds (Grok-chatbot) in Dutch too
+    suffixes = list(nlp.Defaults.suffixes or []) + [r"(?<=[A-Za-z0-9])['’]s$", r"(?<=^X)\.$"]
+    tok.suffix_search = compile_suffix_regex(suffixes).search
+    infixes = list(nlp.Defaults.infixes or []) + [r"(?<=[A-Za-zÀ-ÿ0-9])-(?=[A-Za-zÀ-ÿ])"]
+    tok.infix_finditer = compile_infix_regex(infixes).finditer
+    # "X." at the end of a sentence is the platform X, not an initial
+    rules = {k: v for k, v in tok.rules.items()
+             if not (len(k) == 2 and k[1] == "." and k[0].isupper())}
+    tok.rules = rules
+
+
+@lru_cache(maxsize=4)
+def get_nlp(lang: str) -> Language:
+    """The pipeline for ``lang`` ("nl" or "en"; anything else uses "en")."""
+    lang = lang if lang in LANGS else "en"
+    nlp = spacy.blank(lang)
+    nlp.max_length = MAX_LENGTH
+    _tune_tokenizer(nlp)
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("toezicht_matcher", config={"lang": lang})
+    return nlp
