@@ -576,7 +576,7 @@ def _snippet(hit: dict[str, Any]) -> str:
         if highlight.get(field):
             return " … ".join(highlight[field])
     text = (hit.get("_source") or {}).get("text") or ""
-    return text[:200] + ("…" if len(text) > 200 else "")
+    return text[:160] + ("…" if len(text) > 160 else "")
 
 
 def search(client: Elasticsearch, alias: str, query: str, *, lang: str | None = None,
