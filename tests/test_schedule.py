@@ -256,3 +256,26 @@ def test_runs_flags_failing_sources(tmp_path: Path) -> None:
     assert "errors: HTTP 403: 3" in result.output
     assert "source bad fetched nothing and failed in its last 3 runs" in result.output
     assert "source good" not in result.output
+
+
+def test_run_missed_while_down_runs_once_on_restart(setup: Any, hook: WebhookReceiver) -> None:
+    cfg, _, log = setup()
+    settings = sched.load_schedule_settings(cfg)
+    scheduler = sched.build_scheduler(cfg, settings, blocking=False)
+    scheduler.start()
+    scheduler.shutdown()
+    assert not log.exists()  # nothing due: next run is tomorrow 06:00
+    engine = create_engine(cfg.resolved_store_url)
+    with engine.begin() as conn:  # pretend the process was down at 06:00 (two runs ago)
+        conn.execute(text("UPDATE apscheduler_jobs SET next_run_time = :t WHERE id = :id"),
+                     {"t": time.time() - 90, "id": "daily-crawl"})
+    scheduler = sched.build_scheduler(cfg, settings, blocking=False)
+    scheduler.start()
+    try:
+        deadline = time.time() + 15
+        while not hook.accepted and time.time() < deadline:
+            time.sleep(0.1)
+        assert len(hook.accepted) == 1 and len(intervals(log)) == 1
+        assert scheduler.get_job("daily-crawl").next_run_time.timestamp() > time.time()
+    finally:
+        scheduler.shutdown(wait=True)

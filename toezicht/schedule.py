@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -305,11 +306,37 @@ def build_scheduler(cfg: Config, settings: ScheduleSettings, *, blocking: bool =
         timezone=settings.tz(),
     )
     if add_jobs:
+        # Re-registering replaces the stored job (so a changed cron takes effect) but
+        # must not forget a run missed while no scheduler was up: keep its time, and
+        # the scheduler runs it once on start (coalesced) if within misfire_grace_time.
+        extra: dict[str, Any] = {}
+        missed = _stored_next_run(cfg.resolved_store_url, CRAWL_JOB_ID)
+        now = time.time()
+        if missed is not None and now - settings.misfire_grace_time <= missed < now:
+            extra["next_run_time"] = datetime.fromtimestamp(missed, settings.tz())
+            log.info("catching up the crawl missed at %s", extra["next_run_time"].isoformat())
         scheduler.add_job(run_cycle_job, settings.trigger(), id=CRAWL_JOB_ID,
-                          name="daily crawl + alerts", replace_existing=True)
+                          name="daily crawl + alerts", replace_existing=True, **extra)
         scheduler.add_job(deliver_job, IntervalTrigger(minutes=settings.deliver_every),
                           id=DELIVER_JOB_ID, name="deliver alerts", replace_existing=True)
     return scheduler
+
+
+def _stored_next_run(url: str, job_id: str) -> float | None:
+    """The persisted next run time (epoch seconds) of a job, if any."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            value = conn.execute(text("SELECT next_run_time FROM apscheduler_jobs WHERE id = :id"),
+                                 {"id": job_id}).scalar()
+    except SQLAlchemyError:
+        return None  # no job table yet
+    finally:
+        engine.dispose()
+    return float(value) if value is not None else None
 
 
 def serve(cfg: Config, settings: ScheduleSettings | None = None) -> None:
@@ -331,8 +358,6 @@ def serve(cfg: Config, settings: ScheduleSettings | None = None) -> None:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         scheduler.add_listener(_log_event)
-        from datetime import datetime
-
         upcoming = settings.trigger().get_next_fire_time(None, datetime.now(settings.tz()))
         log.info("scheduler started (pid %s): cron %r %s, next crawl %s; jobs kept in the "
                  "store database", os.getpid(), settings.cron, settings.timezone,
