@@ -68,8 +68,8 @@ def _analyse_doc(doc: Doc, lang: str, published: date | None) -> Analysis:
     labels = [tc(t.lower_) for t in doc]
     ms = collect(doc, g, plang)
     feats = relevance.features(doc, labels, ms.phrases)
-    score = relevance.score(feats)
-    relevant = score >= relevance.THRESHOLD
+    score = relevance.score(feats, g.relevance)
+    relevant = score >= float(g.relevance.get("threshold", 0.5))
     events, used_weak = (extract(doc, g, ms, labels, published, plang) if relevant
                          else ([], set()))
     regs: dict[str, Regulator] = {}

@@ -39,6 +39,7 @@ class Gazetteer:
     defaults: dict[str, dict[str, str]] = field(default_factory=dict)
     fallback: dict[str, str] = field(default_factory=dict)
     cues: dict[str, Any] = field(default_factory=dict)
+    relevance: dict[str, Any] = field(default_factory=dict)
 
 
 def _jsonl(name: str) -> list[dict[str, Any]]:
@@ -103,6 +104,7 @@ def load() -> Gazetteer:
 
     cues = _toml("cues.toml")
     g.cues = cues
+    g.relevance = _toml("relevance.toml")
     for lang in ("en", "nl"):
         c = cues[lang]
         for section, prefix in (("phrases", "PH"),):
@@ -152,7 +154,7 @@ class TokenClassifier:
         for label in ("potential", "planned", "negation", "actual_override"):
             add(label, st.get(label, []))
         rel = cues.get("relevance", {})
-        for label in ("sexual", "ai", "strong", "negative"):
+        for label in ("sexual", "ai", "strong", "negative", "imagery", "consent", "deep"):
             add(f"rel:{label}", rel.get(label, []))
         self._cache: dict[str, tuple[str, ...]] = {}
 

@@ -1,58 +1,50 @@
 """Relevance: is the article about AI-made sexual imagery of real people, or
-regulatory action against it? A logistic score over topic cue counts."""
+regulatory action against it? A logistic score over topic cue counts whose
+weights live in data/relevance.toml (fitted with nlp/tools/fit_relevance.py)."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import Any
 
 from spacy.tokens import Doc
 
-THRESHOLD = 0.5
-
-
-@dataclass
-class Features:
-    strong: int = 0
-    sexual: int = 0
-    ai: int = 0
-    negative: int = 0
-    cooc: int = 0  # sentences with both a sexual and an AI cue
-    sents: int = 0
+FEATURES = ("strong", "sexual", "ai", "deep", "imagery", "consent", "negative",
+            "cooc", "sex_img", "no_sexual", "no_ai")
 
 
 def features(doc: Doc, labels: list[tuple[str, ...]],
-             phrases: list[tuple[str, int, int]]) -> Features:
-    f = Features()
+             phrases: list[tuple[str, int, int]]) -> dict[str, float]:
+    raw = dict.fromkeys(FEATURES, 0.0)
     strong_at = {a for k, a, _ in phrases if k.startswith("REL|")}
-    f.strong = len(strong_at)
+    raw["strong"] = len(strong_at)
     for sent in doc.sents:
-        f.sents += 1
-        sx = ai = False
+        sx = ai = img = False
         for i in range(sent.start, sent.end):
             lab = labels[i]
+            if i in strong_at:
+                sx = ai = True
             if not lab:
                 continue
-            if "rel:strong" in lab:
-                f.strong += 1
-                sx = ai = True
-            if "rel:sexual" in lab:
-                f.sexual += 1
-                sx = True
-            if "rel:ai" in lab:
-                f.ai += 1
+            for name in ("strong", "sexual", "ai", "deep", "imagery", "consent", "negative"):
+                if "rel:" + name in lab:
+                    raw[name] += 1
+            if "rel:strong" in lab or "rel:deep" in lab:
                 ai = True
-            if "rel:negative" in lab:
-                f.negative += 1
-        if i in strong_at:
-            sx = True
-        f.cooc += sx and ai
-    return f
+            if "rel:strong" in lab or "rel:sexual" in lab:
+                sx = True
+            if "rel:imagery" in lab:
+                img = True
+        raw["cooc"] += sx and ai
+        raw["sex_img"] += sx and img
+    raw["no_sexual"] = float(raw["sexual"] == 0 and raw["strong"] == 0)
+    raw["no_ai"] = float(raw["ai"] == 0 and raw["deep"] == 0)
+    return {k: (v if k.startswith("no_") else math.log1p(v)) for k, v in raw.items()}
 
 
-def score(f: Features) -> float:
-    x = (-3.2 + 0.9 * min(f.strong, 5) + 0.9 * min(f.cooc, 5) + 0.12 * min(f.sexual, 12)
-         + 0.05 * min(f.ai, 10) - 0.35 * min(f.negative, 8))
-    if f.sexual == 0 and f.strong == 0:
-        x -= 3
-    return 1 / (1 + math.exp(-x))
+def score(f: dict[str, float], weights: dict[str, Any]) -> float:
+    x = float(weights.get("bias", 0.0))
+    w = weights.get("weights", {})
+    for k, v in f.items():
+        x += float(w.get(k, 0.0)) * v
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, x))))
