@@ -36,7 +36,7 @@ from index.store import Store
 
 store_url, site, log, sleep = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 stopped = []
-signal.signal(signal.SIGTERM, lambda *_: stopped.append(1))
+signal.signal(signal.SIGINT, lambda *_: stopped.append(1))  # as crawler.run does
 with open(log, "a") as fh:
     fh.write(f"start {time.time()} {os.getpid()}\n")
 end = time.time() + sleep
@@ -210,6 +210,7 @@ def test_sigterm_checkpoints_the_running_crawl(setup: Any, hook: WebhookReceiver
     assert time.time() - started < 10
     assert "checkpoint" in log.read_text()  # the crawl stopped gracefully and stored its work
     summary = json.loads(out)
+    assert summary["status"] == "stopped"
     assert summary["fold"]["enqueued"] == 1  # what it stored became an alert ...
     assert "delivery" not in summary and not hook.requests  # ... delivered on the next start
     result = CliRunner().invoke(cli, ["--config", str(cfg.source), "alerts", "deliver"])

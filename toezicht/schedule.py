@@ -12,6 +12,7 @@ so a restart keeps the schedule and missed runs are coalesced into one (within
     deliver_every = 5               # minutes between outbox drains (retries)
     sources = ["nos", "guardian"]   # default: all sources
     limit = 0                       # max articles per source (0 = no limit)
+    crawl_args = []                 # extra `toezicht crawl` options, e.g. ["--workers", "2"]
     crawl_timeout = 14400           # seconds before a crawl is stopped
     shutdown_timeout = 120          # seconds a stopping crawl may take to checkpoint
     crawl_command = []              # replaces the crawl command ({python}, {config},
@@ -19,8 +20,8 @@ so a restart keeps the schedule and missed runs are coalesced into one (within
 
 Each crawl runs in a subprocess (Scrapy's Twisted reactor cannot restart in one
 process) in its own session, so a terminal's Ctrl-C reaches only the scheduler,
-which then asks the crawl to stop gracefully (SIGTERM: Scrapy finishes what is in
-flight and stores it), folds what was stored and exits. A file lock under the
+which then asks the crawl to stop gracefully (SIGINT: the crawl finishes what is
+in flight, stores it and records the run), folds what was stored and exits. A file lock under the
 data directory guarantees that two cycles never overlap, whether they come from
 one process or several.
 """
@@ -61,6 +62,7 @@ class ScheduleSettings:
     crawl_timeout: float = 4 * 3600.0
     shutdown_timeout: float = 120.0
     crawl_command: list[str] = field(default_factory=list)
+    crawl_args: list[str] = field(default_factory=list)
 
     @classmethod
     def from_table(cls, table: dict[str, Any] | None) -> ScheduleSettings:
@@ -80,12 +82,14 @@ class ScheduleSettings:
             raise ConfigError(f"{where}: {exc}") from None
         sources = table.pop("sources", [])
         command = table.pop("crawl_command", [])
+        args = table.pop("crawl_args", [])
         if isinstance(command, str):
             command = command.split()
-        for key, value in (("sources", sources), ("crawl_command", command)):
+        for key, value in (("sources", sources), ("crawl_command", command),
+                           ("crawl_args", args)):
             if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
                 raise ConfigError(f"{where}: {key} must be a list of strings")
-        out.sources, out.crawl_command = sources, command
+        out.sources, out.crawl_command, out.crawl_args = sources, command, args
         if table:
             raise ConfigError(f"{where}: unknown setting {sorted(table)[0]!r}")
         out.trigger()  # validates cron + timezone
@@ -175,14 +179,15 @@ def crawl_command(cfg: Config, settings: ScheduleSettings) -> list[str]:
         cmd += ["--source", name]
     if settings.limit:
         cmd += ["--limit", str(settings.limit)]
-    return cmd
+    return cmd + list(settings.crawl_args)
 
 
 def _stop_child(proc: subprocess.Popen[bytes], grace: float) -> None:
-    """Ask the crawl to stop gracefully (SIGTERM), then kill it after ``grace``."""
+    """Ask the crawl to stop gracefully, then kill it after ``grace``. The crawl
+    treats SIGINT as "finish the pages in flight, store them, record the run"."""
     if proc.poll() is not None:
         return
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signal.SIGINT)
     try:
         proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
@@ -237,7 +242,10 @@ def run_cycle(cfg: Config, settings: ScheduleSettings | None = None, *,
         code = run_crawl_subprocess(cfg, settings, stop)
         summary["crawl_exit"] = code
         summary["crawl_seconds"] = round(time.monotonic() - started, 2)
-        if code != 0:
+        if stop.is_set():
+            summary["status"] = "stopped"
+            log.info("crawl stopped (exit %s); folding what was stored", code)
+        elif code != 0:
             summary["status"] = "crawl_failed"
             log.error("crawl exited with %s; folding what was stored", code)
         store = Store(cfg.resolved_store_url)
