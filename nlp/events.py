@@ -28,7 +28,7 @@ PREPS = frozenset("tot to op on van of naar into voor for against tegen over abo
 PASSIVE = frozenset(("door", "by"))
 REG_MEASURES = ("investigation", "block", "fine", "legal_action", "legislation", "order",
                 "warning")
-HOME_FALLBACK = ("legal_action", "investigation")
+NEEDS_TARGET = ("warning",)
 
 
 @dataclass
@@ -79,8 +79,12 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
         plats = [m for m in ms.platforms if _in(m, sent)]
         has_ana = any(a >= sent.start and b <= sent.end for a, b in anaphora)
         sent_actor: Actor | None = None
+        seen: set[tuple[str, str]] = set()
+        order_at = min((t.start for t in trigs if t.label == "order"), default=None)
         for t in trigs:
             label = t.label
+            if label in ("remove", "restrict") and order_at is not None and order_at < t.start:
+                continue  # the content of a demand ("ordered X to remove ...")
             if label == "similar":
                 if not last_measure:
                     continue
@@ -88,7 +92,7 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             actor = _choose_actor(doc, t, label, bodies, weak, courts, countries, plats)
             if actor is None and (has_ana or label == "similar") and last_actor is not None:
                 actor = last_actor
-            if actor is None and label in HOME_FALLBACK and ms.home:
+            if actor is None and "SO" in labels[t.start] and ms.home:
                 actor = Actor("country", ms.home, ms.home, t.start, t.start)
             if actor is None:
                 continue
@@ -96,6 +100,10 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             if measure is None:
                 continue
             target = _target(doc, measure, actor, plats, t, gaz)
+            if measure in NEEDS_TARGET and not target:
+                continue
+            if (actor.value, measure) in seen:
+                continue
             window_start = actor.end if actor.end <= t.start else t.start - 8
             status = st.decide(sent, t, measure, labels, ms.phrases, window_start)
             if status is None:
@@ -114,6 +122,7 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             conf = 0.55 + (0.2 if actor.kind == "body" else 0.1) + (0.0 if t.weak else 0.1)
             events.append(Event(actor_id, juris, measure, target, status,
                                 dates[0] if dates else None, sent.text.strip(), min(conf, 0.95)))
+            seen.add((actor.value, measure))
             sent_actor = actor
             last_measure = measure
         if sent_actor is not None:
@@ -151,7 +160,8 @@ def _choose_actor(doc: Doc, t: Trigger, label: str, bodies: list[Mention],
             if after_pass:
                 return after_pass[0]
         return best
-    after = [a for a in named if a.start >= t.end]
+    after = [a for a in named if a.start >= t.end and (
+        doc[a.start - 1].lower_ in PASSIVE or not _prep_before(doc, Mention(a.start, a.end, "", "")))]
     if after:
         return min(after, key=lambda a: a.start)
     after_place = [a for a in place if a.start >= t.end]

@@ -150,6 +150,7 @@ class TokenClassifier:
         for label, words in c.get("support", {}).items():
             add(f"S:{label}", words)
         add("B", c.get("blockers", {}).get("words", []))
+        add("SO", c.get("state_only", {}).get("words", []))
         st = c.get("status", {})
         for label in ("potential", "planned", "negation", "actual_override"):
             add(label, st.get(label, []))

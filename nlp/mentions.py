@@ -17,7 +17,7 @@ from .gazetteer import Body, Gazetteer
 
 # priority when entity spans overlap with the same length (lower wins)
 _PRIO = {"REG": 0, "TPL": 1, "PLAT": 2, "CTRY": 3, "DESC": 4}
-_NOT_BODY_KINDS = {"court"}
+_NOT_BODY_KINDS = {"court", "authorities"}
 
 
 @dataclass
