@@ -28,7 +28,9 @@ PREPS = frozenset("tot to op on van of naar into voor for against tegen over abo
 PASSIVE = frozenset(("door", "by"))
 REG_MEASURES = ("investigation", "block", "fine", "legal_action", "legislation", "order",
                 "warning")
-NEEDS_TARGET = ("warning",)
+NEEDS_TARGET = ("warning", "block")
+DETERMINERS = frozenset("de het een the a an an this dat dit deze die that new nieuw nieuwe "
+                        "eigen own formal formeel formele".split())
 
 
 @dataclass
@@ -62,7 +64,7 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
     for m in ms.bodies + ms.platforms + ms.weak:
         masked[m.start:m.end] = b"\x01" * (m.end - m.start)
     for k, a, b in ms.phrases:
-        if k.startswith("PH|lawname"):
+        if k.startswith("PH|lawname") or k.startswith("PH|background"):
             masked[a:b] = b"\x01" * (b - a)
     anaphora = [(a, b) for k, a, b in ms.phrases if k.startswith("ANA|")]
     events: list[Event] = []
@@ -71,7 +73,10 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
     last_measure = ""
     sents = list(doc.sents)
     for si, sent in enumerate(sents):
+        if sent.text.rstrip().endswith("?"):
+            continue  # questions ("Vraag 6 ... ?") report no action
         trigs = find_triggers(doc, sent, si, labels, ms.phrases, masked)
+        trigs = [t for t in trigs if not _spurious(doc, sent, t, trigs, labels)]
         bodies = [m for m in ms.bodies if _in(m, sent)]
         weak = [m for m in ms.weak if _in(m, sent)]
         courts = [m for m in ms.courts if _in(m, sent)]
@@ -131,6 +136,29 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             last_actor = _body_actor(bodies[-1], gaz, ms)
     _upgrade_country_actors(events, sents, ms)
     return _merge(events), used_weak
+
+
+def _spurious(doc: Doc, sent: Span, t: Trigger, trigs: list[Trigger],
+              labels: list[tuple[str, ...]]) -> bool:
+    """Triggers that do not report an action by their sentence's actor."""
+    # purpose infinitive "om risico's te beperken", "maatregelen ... te blokkeren"
+    if t.label in ("restrict", "remove", "block") and t.start > sent.start and \
+            doc[t.start - 1].lower_ == "te":
+        return True
+    # "onderzoekt of het mogelijk is om ... te verbieden": weighing another measure
+    if t.label == "investigation" and t.end < sent.end and doc[t.end].lower_ in (
+            "of", "whether") and any(o.start > t.start and o.label != "investigation"
+                                     for o in trigs):
+        return True
+    # "uit onderzoek blijkt", "naar aanleiding van een onderzoek", "according to a probe"
+    j = t.start - 1
+    while j >= sent.start and doc[j].lower_ in DETERMINERS:
+        j -= 1
+    if j >= sent.start and "SRC" in labels[j]:
+        return True
+    if j - 1 >= sent.start and doc[j].lower_ in ("to", "van") and "SRC" in labels[j - 1]:
+        return True
+    return False
 
 
 def _choose_actor(doc: Doc, t: Trigger, label: str, bodies: list[Mention],

@@ -151,6 +151,7 @@ class TokenClassifier:
             add(f"S:{label}", words)
         add("B", c.get("blockers", {}).get("words", []))
         add("SO", c.get("state_only", {}).get("words", []))
+        add("SRC", c.get("source", {}).get("words", []))
         st = c.get("status", {})
         for label in ("potential", "planned", "negation", "actual_override"):
             add(label, st.get(label, []))

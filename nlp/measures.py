@@ -42,7 +42,7 @@ def find_triggers(doc: Doc, sent: Span, sent_i: int, labels: list[tuple[str, ...
     for key, a, b in phrases:
         if a >= sent.start and b <= sent.end and key.startswith("PH|"):
             label = key.split("|")[1]
-            if label == "lawname" or any(masked[a:b]):
+            if label in ("lawname", "background") or any(masked[a:b]):
                 continue
             out.append(Trigger(a, b, label, False, sent_i))
             strong_labels.add(label)

@@ -150,6 +150,11 @@ def _resolve_descriptors(doc: Doc, g: Gazetteer, m: Mentions) -> None:
                         "van", "of", "in", "uit"):
                     country = c.value
                     break
+        if not country:  # "de Europese Raad en het Parlement": coordinated with a named body
+            for b in m.bodies:
+                if b.kind == "body" and b.end <= d.start and d.start - b.end <= 3 and any(
+                        t.lower_ in ("en", "and", "&") for t in doc[b.end:d.start]):
+                    country = b.country
         explicit = bool(country)
         if not country and kind in ("government", "justice_ministry", "police", "prosecutor",
                                     "parliament", "court"):
