@@ -557,25 +557,36 @@ _JDK_TROUBLE = re.compile(
 )
 
 
+_GENERIC = re.compile(
+    r"starting java failed|Could not create the Java Virtual Machine|A fatal exception has "
+    r"occurred|fatal exception while booting|did not exit normally|^(output|error):$|"
+    r"^ERROR: Elasticsearch exited unexpectedly|For complete error details",
+    re.I,
+)
+_TELLING = re.compile(r"ERROR|FATAL|Exception|error:|Error:|fatal|refused|denied|"
+                      r"Unrecognized|Invalid|failed|cannot|unable", re.I)
+
+
 def _error_line(*files: Path) -> str:
-    """The most telling line of the launcher output / server log."""
-    candidates: list[str] = []
+    """The most telling line of the launcher output / server log: the first specific
+    error line, skipping generic wrappers ("starting java failed") and stack frames."""
     for file in files:
         try:
-            text = file.read_text(errors="replace")
+            lines = file.read_text(errors="replace").splitlines()[-400:]
         except OSError:
             continue
-        for line in text.splitlines()[-400:]:
-            stripped = line.strip()
-            if not stripped or stripped.startswith("at ") or stripped.startswith("..."):
+        lines = [ln.strip() for ln in lines]
+        lines = [ln for ln in lines if ln and not ln.startswith(("at ", "..."))]
+        for line in lines:
+            if "WARN" in line[:40] or "INFO" in line[:40]:
                 continue
-            candidates.append(stripped)
-    if not candidates:
-        return "no output (see the logs)"
-    pattern = re.compile(r"ERROR|FATAL|Exception|error:|Error:|fatal|refused|denied", re.I)
-    picked = next((c for c in candidates if pattern.search(c) and "WARN" not in c[:40]), None)
-    picked = picked or candidates[-1]
-    return _NOISE.sub("", picked)[:400]
+            cleaned = _NOISE.sub("", line)
+            if _TELLING.search(cleaned) and not _GENERIC.search(cleaned):
+                return cleaned[:400]
+        generic = [ln for ln in lines if _GENERIC.search(ln)]
+        if generic:
+            return _NOISE.sub("", generic[0])[:400]
+    return "no output (see the logs)"
 
 
 def _dots(stream: TextIO | None) -> Callable[[], None]:
@@ -653,12 +664,35 @@ def _refuse_remote(cfg: Config, verb: str) -> None:
         )
 
 
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def start(cfg: Config, *, timeout: float = START_TIMEOUT, progress: TextIO | None = sys.stderr,
           log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Provision (download, unpack, plugin, user, config) and start the local node,
     then wait for green/yellow health. Idempotent: returns ``already_running=True``
     when a node already answers on the configured port."""
     _refuse_remote(cfg, "start")
+    if not re.fullmatch(r"\d+[kKmMgG]?", cfg.es_heap or ""):
+        raise ElasticError(f"es_heap {cfg.es_heap!r} is not a heap size such as 512m or 1g")
+    try:
+        return _start(cfg, timeout, progress, log)
+    except OSError as exc:
+        raise ElasticError(f"cannot prepare Elasticsearch under {node_paths(cfg).root}: "
+                           f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+
+
+def _start(cfg: Config, timeout: float, progress: TextIO | None,
+           log: Callable[[str], None] | None) -> dict[str, Any]:
     say = log or (lambda msg: print(msg, file=sys.stderr))
     paths = node_paths(cfg)
     existing = probe(cfg)
@@ -667,6 +701,9 @@ def start(cfg: Config, *, timeout: float = START_TIMEOUT, progress: TextIO | Non
             raise ElasticError(f"port {cfg.es_port} is in use by something that is not "
                                f"Elasticsearch; set es_port / TOEZICHT_ES_PORT to a free port")
         return {**status(cfg), "already_running": True}
+    if not _port_free(cfg.es_port) and node_pid(paths) is None:
+        raise ElasticError(f"port {cfg.es_port} on 127.0.0.1 is in use by another program "
+                           "that does not answer HTTP; set es_port / TOEZICHT_ES_PORT")
     paths.root.mkdir(parents=True, exist_ok=True)
     for sub in (paths.data, paths.logs, paths.tmp):
         sub.mkdir(parents=True, exist_ok=True)
@@ -705,7 +742,11 @@ def start(cfg: Config, *, timeout: float = START_TIMEOUT, progress: TextIO | Non
                      "port": cfg.es_port, "started_at": time.time()}, indent=2))
                 break
             first_error = first_error or error
-            if not _JDK_TROUBLE.search(error):
+            try:
+                output = paths.launcher_log.read_text(errors="replace")
+            except OSError:
+                output = error
+            if not _JDK_TROUBLE.search(output):
                 raise ElasticError(f"Elasticsearch failed to start: {error} "
                                    f"(logs: {paths.logs})")
             say(f"Java {jdk.major} did not work ({error[:120]}); trying the next JDK")
