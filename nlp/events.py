@@ -134,7 +134,7 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             last_actor = sent_actor
         elif bodies:
             last_actor = _body_actor(bodies[-1], gaz, ms)
-    _upgrade_country_actors(events, sents, ms)
+    _upgrade_country_actors(events, sents, ms, published)
     return _merge(events), used_weak
 
 
@@ -189,7 +189,8 @@ def _choose_actor(doc: Doc, t: Trigger, label: str, bodies: list[Mention],
                 return after_pass[0]
         return best
     after = [a for a in named if a.start >= t.end and (
-        doc[a.start - 1].lower_ in PASSIVE or not _prep_before(doc, Mention(a.start, a.end, "", "")))]
+        doc[a.start - 1].lower_ in PASSIVE
+        or not _prep_before(doc, Mention(a.start, a.end, "", "")))]
     if after:
         return min(after, key=lambda a: a.start)
     after_place = [a for a in place if a.start >= t.end]
@@ -225,7 +226,8 @@ def _target(doc: Doc, measure: str, actor: Actor, plats: list[Mention], t: Trigg
     return pick.value
 
 
-def _upgrade_country_actors(events: list[Event], sents: list[Span], ms: Mentions) -> None:
+def _upgrade_country_actors(events: list[Event], sents: list[Span], ms: Mentions,
+                            published: date | None) -> None:
     """"Maleisië heeft ... beperkt. Dat bevestigde de Maleisische toezichthouder":
     a country acting is replaced by its body named in the same or next sentence."""
     if not events:
@@ -242,6 +244,9 @@ def _upgrade_country_actors(events: list[Event], sents: list[Span], ms: Mentions
         if len(cands) == 1:
             e.actor = cands[0].value
             e.evidence = e.evidence + " " + nxt.text.strip()
+            if e.date is None:
+                dates = find_dates(nxt.text, published)
+                e.date = dates[0] if dates else None
 
 
 def _merge(events: list[Event]) -> list[Event]:

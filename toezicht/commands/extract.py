@@ -103,14 +103,13 @@ def extract(files: tuple[str, ...], jsonl: str | None, lang: str | None,
             ids.append(rid)
             yield text, kw
 
-    out = click.get_text_stream("stdout")
     results = analyze_many(items())
     show = bool(total and total >= PROGRESS_MIN and sys.stderr.isatty())
     if show:
         with click.progressbar(length=total, label="extracting", file=sys.stderr) as bar:
             for i, a in enumerate(results):
-                out.write(json.dumps({"id": ids[i], **a.to_dict()}, ensure_ascii=False) + "\n")
+                click.echo(json.dumps({"id": ids[i], **a.to_dict()}, ensure_ascii=False))
                 bar.update(1)
     else:
         for i, a in enumerate(results):
-            out.write(json.dumps({"id": ids[i], **a.to_dict()}, ensure_ascii=False) + "\n")
+            click.echo(json.dumps({"id": ids[i], **a.to_dict()}, ensure_ascii=False))
