@@ -93,15 +93,19 @@ def extract(files: tuple[str, ...], jsonl: str | None, lang: str | None,
         source = iter([("-", sys.stdin.read(), {})])
 
     ids: list[Any] = []
+    failure: list[click.ClickException] = []
 
     def items() -> Iterator[tuple[str, dict[str, Any]]]:
-        for rid, text, kw in source:
-            if lang:
-                kw["lang"] = lang
-            if published and "published" not in kw:
-                kw["published"] = published
-            ids.append(rid)
-            yield text, kw
+        try:
+            for rid, text, kw in source:
+                if lang:
+                    kw["lang"] = lang
+                if published and "published" not in kw:
+                    kw["published"] = published
+                ids.append(rid)
+                yield text, kw
+        except click.ClickException as exc:  # print what came before the bad line, then fail
+            failure.append(exc)
 
     results = analyze_many(items())
     show = bool(total and total >= PROGRESS_MIN and sys.stderr.isatty())
@@ -113,3 +117,5 @@ def extract(files: tuple[str, ...], jsonl: str | None, lang: str | None,
     else:
         for i, a in enumerate(results):
             click.echo(json.dumps({"id": ids[i], **a.to_dict()}, ensure_ascii=False))
+    if failure:
+        raise failure[0]
