@@ -1,0 +1,216 @@
+"""Item pipelines, one job each:
+
+1. :class:`ExtractPipeline` - page bytes → article (trafilatura, dates, canonical URL);
+2. :class:`AnalysePipeline` - article text → analysis (``nlp.analyze``);
+3. :class:`StorePipeline` - batches of articles + raw HTML → the store of record;
+4. :class:`IndexPipeline` - stored batches → Elasticsearch. When Elasticsearch is
+   down it logs one warning and carries on: the articles stay unsynced in the store
+   for ``toezicht index sync``.
+
+CPU-bound steps run in the run's worker processes when there are any
+(``crawler.work``); store and index writes run in a thread, one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from scrapy.exceptions import DropItem
+
+from crawler.items import FetchedPage
+from crawler.state import get_store, run_state
+from crawler.work import analyse_fields, extract_fields, run_in
+
+log = logging.getLogger(__name__)
+
+# Custom signal: a batch of articles was written to the store (kwargs: ids, crawler).
+items_stored = object()
+
+DISCOVERY_HEADER = "X-Toezicht-Discovery"
+
+
+class _Stage:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.state = run_state(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> _Stage:
+        return cls(crawler)
+
+
+class ExtractPipeline(_Stage):
+    """Raw page → article dict (``crawler.extract``)."""
+
+    async def process_item(self, item: FetchedPage) -> FetchedPage:
+        fields = {"body": item.body, "url": item.url, "content_type": item.content_type,
+                  "feed_date": item.feed_date, "feed_title": item.feed_title,
+                  "lang_hint": item.lang_hint, "source": item.source,
+                  "request_url": item.request_url}
+        try:
+            item.article = await run_in(self.state.pool, extract_fields, fields)
+        except Exception as exc:  # never lose the crawl over one page
+            self.state.fail(item.source, "extract_error")
+            log.warning("extraction failed for %s: %s: %s", item.url,
+                        exc.__class__.__name__, exc)
+            raise DropItem(f"extraction failed: {exc}") from None
+        if item.article["kind"] != "article":
+            self.state.inc(item.source, "not_article")
+        return item
+
+
+class AnalysePipeline(_Stage):
+    """Article → analysis (``nlp.analyze``), for pages that are articles."""
+
+    async def process_item(self, item: FetchedPage) -> FetchedPage:
+        article = item.article or {}
+        if article.get("kind") != "article":
+            return item
+        try:
+            analysis, lang, version = await run_in(self.state.pool, analyse_fields, article)
+        except Exception as exc:  # keep the article; `reprocess` can analyse it later
+            self.state.fail(item.source, "nlp_error")
+            log.warning("analysis failed for %s: %s: %s", item.url, exc.__class__.__name__, exc)
+            return item
+        item.analysis, item.nlp_version = analysis, version
+        if lang:
+            article["lang"] = lang
+        return item
+
+
+def store_record(item: FetchedPage) -> dict[str, Any]:
+    """The ``Store.save_articles`` row for an extracted (and analysed) page."""
+    article = dict(item.article or {})
+    headers = dict(item.headers)
+    headers[DISCOVERY_HEADER] = json.dumps(item.discovery(), ensure_ascii=False)
+    record = {k: v for k, v in article.items() if k not in {"published_source"}}
+    record.update(
+        source=item.source, http_status=item.status, fetched_at=item.fetched_at,
+        raw_html=item.body, encoding=article.get("encoding"), headers=headers,
+    )
+    if item.analysis is not None:
+        record["analysis"] = item.analysis
+        record["nlp_version"] = item.nlp_version
+    return record
+
+
+class StorePipeline(_Stage):
+    """Write articles to the store in batches (``TOEZICHT_STORE_BATCH``, and at close)."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self.store = get_store(crawler.settings["TOEZICHT_STORE_URL"])
+        self.batch_size = crawler.settings.getint("TOEZICHT_STORE_BATCH", 50)
+        self.pending: list[tuple[str, dict[str, Any]]] = []
+
+    async def process_item(self, item: FetchedPage) -> FetchedPage:
+        self.pending.append((item.source, store_record(item)))
+        if len(self.pending) >= self.batch_size:
+            await self.flush()
+        return item
+
+    async def close_spider(self) -> None:
+        await self.flush()
+
+    async def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        async with self.state.write_lock:
+            records = [r for _, r in batch]
+            ids = [r["id"] for r in records]
+            try:
+                known = await asyncio.to_thread(self.store.known_ids, ids)
+                for record in records:
+                    if record["id"] in known:
+                        record.pop("url", None)  # keep the link it was first found by
+                await asyncio.to_thread(self.store.save_articles, _dedupe(records))
+            except Exception as exc:
+                for source, _ in batch:
+                    self.state.fail(source, "store_error")
+                log.error("could not store %d articles: %s: %s", len(batch),
+                          exc.__class__.__name__, exc)
+                return
+            seen: set[str] = set()
+            for source, record in batch:
+                key = "updated" if record["id"] in known or record["id"] in seen else "new"
+                seen.add(record["id"])
+                self.state.inc(source, key)
+        await self.crawler.signals.send_catch_log_async(
+            signal=items_stored, ids=ids, crawler=self.crawler)
+
+
+def _dedupe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the last record per id (two links to one canonical page in a batch)."""
+    by_id: dict[str, dict[str, Any]] = {}
+    for record in records:
+        by_id[record["id"]] = record
+    return list(by_id.values())
+
+
+class IndexPipeline(_Stage):
+    """After each stored batch, push what the index misses (``index.es.sync``)."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self.enabled = crawler.settings.getbool("TOEZICHT_INDEX_ENABLED", True)
+        self.store = get_store(crawler.settings["TOEZICHT_STORE_URL"])
+        self.client: Any = None
+        self.es: Any = None
+        crawler.signals.connect(self.on_stored, signal=items_stored)
+
+    def process_item(self, item: FetchedPage) -> FetchedPage:
+        return item
+
+    def _connect(self) -> bool:
+        if self.client is not None:
+            return True
+        try:
+            from index import es
+        except ImportError:
+            self._disable("the Elasticsearch module (index.es) is not available")
+            return False
+        cfg = self.crawler.settings.get("TOEZICHT_CONFIG")
+        if cfg is None:
+            from toezicht.config import load_config
+
+            cfg = load_config()
+        try:
+            self.client = es.make_client(cfg)
+            es.ensure_index(self.client, cfg.es_index)
+        except Exception as exc:
+            self.client = None
+            self._disable(f"Elasticsearch at {cfg.resolved_es_url} is not reachable "
+                          f"({exc.__class__.__name__})")
+            return False
+        self.es, self.alias = es, cfg.es_index
+        return True
+
+    def _disable(self, why: str) -> None:
+        self.enabled = False
+        if not self.state.index_warning_given:
+            self.state.index_warning_given = True
+            log.warning("%s; articles are stored and stay unsynced: run `toezicht index sync` "
+                        "once it is up", why)
+
+    async def on_stored(self, ids: list[str], crawler: Any) -> None:
+        if crawler is not self.crawler or not self.enabled or self.state.index_disabled:
+            return
+        async with self.state.write_lock:
+            if not await asyncio.to_thread(self._connect):
+                self.state.index_disabled = True
+                return
+            try:
+                result = await asyncio.to_thread(self.es.sync, self.store, self.client,
+                                                 self.alias)
+            except Exception as exc:
+                self.state.index_disabled = True
+                self._disable(f"indexing into Elasticsearch failed ({exc.__class__.__name__}: "
+                              f"{exc})")
+                return
+        count = result.get("indexed", 0) if isinstance(result, dict) else (
+            result if isinstance(result, int) else len(ids))
+        self.state.indexed += int(count or 0)

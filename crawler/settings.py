@@ -1,0 +1,91 @@
+"""Scrapy settings for Toezicht: polite by default.
+
+`crawler.run.build_settings` overlays the user's configuration (User-Agent, delay,
+per-domain concurrency, robots.txt, store URL) on these; `scrapy crawl feed` reads
+the same configuration through ``toezicht.config.load_config``.
+"""
+
+from __future__ import annotations
+
+from toezicht.config import ConfigError, load_config
+
+try:
+    _cfg = load_config()
+except ConfigError:  # reported by the toezicht command; keep scrapy usable
+    from toezicht.config import Config
+
+    _cfg = Config()
+
+BOT_NAME = "toezicht"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Identify ourselves, with a contact URL.
+USER_AGENT = _cfg.user_agent
+ROBOTSTXT_OBEY = _cfg.obey_robots
+
+# Politeness: a delay and few parallel requests per domain, adapted by AutoThrottle.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = _cfg.concurrent_per_domain
+DOWNLOAD_DELAY = _cfg.download_delay
+DOWNLOAD_DELAY_JITTER = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = max(_cfg.download_delay, 1.0)
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Timeouts and size limits.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+DNS_TIMEOUT = 20
+
+# Retries (with exponential backoff, see crawler.middlewares.BackoffRetryMiddleware).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 1.0  # seconds; doubled per attempt, plus jitter
+RETRY_BACKOFF_MAX = 60.0
+
+# No unbounded recursion: spiders follow at most one listing level by default.
+DEPTH_LIMIT = 4
+DEPTH_PRIORITY = 1
+REDIRECT_MAX_TIMES = 5
+METAREFRESH_ENABLED = False
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+HTTPCACHE_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.StoredArticleMiddleware": 560,
+    "crawler.middlewares.HtmlOnlyMiddleware": 590,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractPipeline": 100,
+    "crawler.pipelines.AnalysePipeline": 200,
+    "crawler.pipelines.StorePipeline": 300,
+    "crawler.pipelines.IndexPipeline": 400,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.CrawlRunRecorder": 500,
+    "scrapy.extensions.logstats.LogStats": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+}
+
+# Toezicht's own settings.
+TOEZICHT_STORE_URL = _cfg.resolved_store_url
+TOEZICHT_SOURCES_FILE = str(_cfg.sources_file)
+TOEZICHT_STORE_BATCH = 50
+TOEZICHT_INDEX_ENABLED = True
+# Worker processes for extraction and NLP (CPU-bound); 0 = in the crawl process.
+TOEZICHT_WORKERS = 0
+TOEZICHT_PROGRESS_INTERVAL = 10.0
+
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
