@@ -214,3 +214,21 @@ def test_a_node_that_cannot_start_gives_one_line_quoting_the_log(second_node):
     assert last.startswith("Error: Elasticsearch failed to start")
     assert "ToezichtNoSuchOption" in last
     assert toezicht(env, "es", "status").returncode == 3
+
+
+def test_node_moves_out_of_directories_the_es_user_cannot_reach(tmp_path):
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    open_dir = Path(tempfile.mkdtemp(prefix="toezicht-open-"))
+    open_dir.chmod(0o755)
+    try:
+        hidden = elastic.node_paths(load_config(None, data_dir=private / "data"))
+        visible = elastic.node_paths(load_config(None, data_dir=open_dir / "data"))
+    finally:
+        shutil.rmtree(open_dir)
+    assert visible.root == open_dir / "data" / "es"
+    if os.geteuid() == 0:  # ES runs as an unprivileged user only when we are root
+        assert hidden.root.parent == elastic.RELOCATED_ROOT
+        assert hidden == elastic.node_paths(load_config(None, data_dir=private / "data"))
+    else:
+        assert hidden.root == private / "data" / "es"

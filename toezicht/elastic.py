@@ -104,8 +104,32 @@ class NodePaths:
         return self.logs / f"{CLUSTER_NAME}.log"
 
 
+RELOCATED_ROOT = Path("/var/lib/toezicht-es")
+
+
+def _others_can_traverse(path: Path) -> bool:
+    """True when every existing directory on the way to ``path`` is world-executable."""
+    for part in [path, *path.parents]:
+        try:
+            mode = part.stat().st_mode
+        except FileNotFoundError:
+            continue  # created later with the default (traversable) mode
+        except OSError:
+            return False
+        if not mode & 0o001:
+            return False
+    return True
+
+
 def node_paths(cfg: Config) -> NodePaths:
-    return NodePaths(Path(cfg.data_dir).resolve() / "es", cfg.es_version)
+    """``<data_dir>/es``; when we run as root and that directory is not reachable for
+    the unprivileged Elasticsearch user (say, under /root), the node lives in
+    ``/var/lib/toezicht-es/<hash of the data dir>`` instead."""
+    root = Path(cfg.data_dir).resolve() / "es"
+    if os.geteuid() == 0 and not _others_can_traverse(root):
+        digest = hashlib.sha1(str(root).encode()).hexdigest()[:12]
+        root = RELOCATED_ROOT / digest
+    return NodePaths(root, cfg.es_version)
 
 
 def _major(version: str) -> int:
@@ -705,6 +729,9 @@ def _start(cfg: Config, timeout: float, progress: TextIO | None,
         raise ElasticError(f"port {cfg.es_port} on 127.0.0.1 is in use by another program "
                            "that does not answer HTTP; set es_port / TOEZICHT_ES_PORT")
     paths.root.mkdir(parents=True, exist_ok=True)
+    if paths.root.parent == RELOCATED_ROOT:
+        RELOCATED_ROOT.chmod(0o755)
+        say(f"{cfg.data_dir} is not reachable for user {ES_USER}; the node lives in {paths.root}")
     for sub in (paths.data, paths.logs, paths.tmp):
         sub.mkdir(parents=True, exist_ok=True)
     unpack(paths, say)
