@@ -160,10 +160,16 @@ class IndexPipeline(_Stage):
         self.store = get_store(crawler.settings["TOEZICHT_STORE_URL"])
         self.client: Any = None
         self.es: Any = None
+        self.synced = False
         crawler.signals.connect(self.on_stored, signal=items_stored)
 
     def process_item(self, item: FetchedPage) -> FetchedPage:
         return item
+
+    async def close_spider(self) -> None:
+        # Nothing stored by this crawler: still push what earlier runs left unsynced.
+        if not self.synced and self.crawler.settings.getbool("TOEZICHT_SYNC_AT_CLOSE", True):
+            await self.on_stored([], self.crawler)
 
     def _connect(self) -> bool:
         if self.client is not None:
@@ -199,6 +205,7 @@ class IndexPipeline(_Stage):
     async def on_stored(self, ids: list[str], crawler: Any) -> None:
         if crawler is not self.crawler or not self.enabled or self.state.index_disabled:
             return
+        self.synced = True
         async with self.state.write_lock:
             if not await asyncio.to_thread(self._connect):
                 self.state.index_disabled = True

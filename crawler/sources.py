@@ -115,7 +115,7 @@ def _patterns(value: Any, key: str, where: str, variables: Mapping[str, str]
 
 def parse_source(entry: Any, where: str, variables: Mapping[str, str] | None = None) -> Source:
     """Validate one ``[[source]]`` table; ``where`` prefixes error messages."""
-    variables = variables or {}
+    variables = {} if variables is None else variables
     if not isinstance(entry, dict):
         raise SourceError(f"{where}: must be a table")
     unknown = sorted(set(entry) - KEYS)
