@@ -708,8 +708,14 @@ def start(cfg: Config, *, timeout: float = START_TIMEOUT, progress: TextIO | Non
     _refuse_remote(cfg, "start")
     if not re.fullmatch(r"\d+[kKmMgG]?", cfg.es_heap or ""):
         raise ElasticError(f"es_heap {cfg.es_heap!r} is not a heap size such as 512m or 1g")
+    import fcntl
+
     try:
-        return _start(cfg, timeout, progress, log)
+        root = node_paths(cfg).root
+        root.mkdir(parents=True, exist_ok=True)
+        with open(root / "start.lock", "w") as lock:  # one start at a time per node
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return _start(cfg, timeout, progress, log)
     except OSError as exc:
         raise ElasticError(f"cannot prepare Elasticsearch under {node_paths(cfg).root}: "
                            f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
