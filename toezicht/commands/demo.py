@@ -24,20 +24,29 @@ def _run(args: list[str], cfg: Config) -> None:
 @click.command()
 @click.option("--query", default="grok", show_default=True,
               help="What to search for once the demo site is indexed.")
+@click.option("--port", default=8765, show_default=True,
+              help="Port of the demo site. Keep it fixed: article ids derive from URLs, "
+                   "so a re-run on the same port updates instead of duplicating.")
 @click.option("--no-es", is_flag=True,
               help="Skip Elasticsearch: crawl and store only (search then needs `index sync`).")
 @click.pass_obj
-def demo(cfg: Config, query: str, no_es: bool) -> None:
+def demo(cfg: Config, query: str, port: int, no_es: bool) -> None:
     """Start Elasticsearch, serve the bundled demo news site on 127.0.0.1, crawl it,
     extract events, store and index the articles, then print a search result.
 
     Needs no network: everything runs on this machine.
     """
-    from toezicht.sitesrv import serve_site
+    from toezicht.sitesrv import SiteServer
 
     if not no_es:
         _run(["es", "start"], cfg)
-    with serve_site(DEMO_DIR / "site") as base:
+    try:
+        site = SiteServer(DEMO_DIR / "site", port=port)  # binds now, so a busy port fails here
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve the demo site on port {port}: {exc.strerror}; "
+                                   "choose another with --port") from None
+    with site:
+        base = site.base_url
         sources = Path(cfg.data_dir) / "demo-sources.toml"
         sources.parent.mkdir(parents=True, exist_ok=True)
         template = (DEMO_DIR / "sources.toml").read_text(encoding="utf-8")
