@@ -48,7 +48,7 @@ _MDY_TEXT = re.compile(
 # "12-01-2026", "12.1.2026", "12/01/2026" (day first: Dutch and British usage)
 _DMY_NUM = re.compile(r"(?<![\d/.-])(\d{1,2})[-/.](\d{1,2})[-/.]((?:19|20)\d\d)(?![\d/.-])")
 # "januari 2026" (month precision)
-_MY_TEXT = re.compile(rf"\b({_MONTH_RE})\.?\s+((?:19|20)\d\d)\b", re.IGNORECASE)
+_MY_TEXT = re.compile(rf"(?<!\d\s)(?<!\d\.\s)\b({_MONTH_RE})\.?\s+((?:19|20)\d\d)\b", re.IGNORECASE)
 
 _URL_DAY = re.compile(
     r"(?<!\d)((?:19|20)\d\d)[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?!\d)")

@@ -120,7 +120,8 @@ def parse_source(entry: Any, where: str, variables: Mapping[str, str] | None = N
         raise SourceError(f"{where}: must be a table")
     unknown = sorted(set(entry) - KEYS)
     if unknown:
-        raise SourceError(f"{where}: unknown key {unknown[0]!r} (allowed: "
+        label = f" {entry['name']!r}" if isinstance(entry.get("name"), str) else ""
+        raise SourceError(f"{where}{label}: unknown key {unknown[0]!r} (allowed: "
                           f"{', '.join(sorted(KEYS))})")
     name = entry.get("name")
     if not isinstance(name, str) or not NAME_RE.match(name):
