@@ -38,6 +38,7 @@ class Gazetteer:
     descriptor_suffix: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     defaults: dict[str, dict[str, str]] = field(default_factory=dict)
     fallback: dict[str, str] = field(default_factory=dict)
+    us_state: dict[str, str] = field(default_factory=dict)
     cues: dict[str, Any] = field(default_factory=dict)
     relevance: dict[str, Any] = field(default_factory=dict)
 
@@ -101,6 +102,7 @@ def load() -> Gazetteer:
         g.descriptor_suffix[lang] = [(s, k) for k, sufs in kinds.items() for s in sufs]
     g.defaults = desc["defaults"]
     g.fallback = desc.get("fallback", {})
+    g.us_state = desc.get("us_state", {})
 
     cues = _toml("cues.toml")
     g.cues = cues

@@ -18,6 +18,10 @@ from .gazetteer import Body, Gazetteer
 # priority when entity spans overlap with the same length (lower wins)
 _PRIO = {"REG": 0, "TPL": 1, "PLAT": 2, "CTRY": 3, "DESC": 4}
 _NOT_BODY_KINDS = {"court", "authorities"}
+# bare descriptors ("the government", "de senaat") that refer to the article's home country
+_HOME_KINDS = {"government", "justice_ministry", "police", "prosecutor", "parliament", "court",
+               "senate", "attorney_general", "governor", "election_commission", "high_court"}
+_APPOS_DETS = {"the", "de", "het", "a", "an", "een"}
 
 
 @dataclass
@@ -28,6 +32,7 @@ class Mention:
     value: str  # body id, ISO code, platform name, descriptor kind
     sub: str = ""  # country: name/adj/place; body: "weak" | "desc" | ""
     country: str = ""
+    text: str = ""
 
 
 @dataclass
@@ -100,14 +105,16 @@ def collect(doc: Doc, g: Gazetteer, lang: str) -> Mentions:
                 m.extra_bodies[rid] = Body(rid, t["name"].format(text=text), country,
                                            t.get("kind", ""))
             if t.get("kind") == "court" and rid not in g.bodies:
-                m.courts.append(Mention(a, b, "court", country, "", country))
-                m.countries.append(Mention(tok.i, tok.i + 1, "country", country, "place"))
-                continue
+                # a court named by its seat ("rechtbank Amsterdam", "Chelmsford Crown
+                # Court") is a named body; the seat also names the country
+                m.countries.append(Mention(tok.i, tok.i + 1, "country", country, "place",
+                                           text=text))
             m.bodies.append(Mention(a, b, "body", rid, "", country))
         elif head == "PLAT":
             m.platforms.append(Mention(a, b, "platform", parts[1]))
         elif head == "CTRY":
-            m.countries.append(Mention(a, b, "country", parts[1], parts[2]))
+            m.countries.append(Mention(a, b, "country", parts[1], parts[2],
+                                       text=doc[a:b].text))
         elif head == "DESC":
             m.bodies.append(Mention(a, b, "desc", parts[1]))
     m.home = _home_country(m, lang)
@@ -155,21 +162,51 @@ def _resolve_descriptors(doc: Doc, g: Gazetteer, m: Mentions) -> None:
                 if b.kind == "body" and b.end <= d.start and d.start - b.end <= 3 and any(
                         t.lower_ in ("en", "and", "&") for t in doc[b.end:d.start]):
                     country = b.country
+        if _apposition(doc, d, m.bodies):
+            continue  # "de Franse telecomautoriteit CSA", "Ofcom, the UK regulator"
         explicit = bool(country)
-        if not country and kind in ("government", "justice_ministry", "police", "prosecutor",
-                                    "parliament", "court"):
+        if not country and kind in _HOME_KINDS:
             country = m.home
         if not country:
             continue
         if kind in _NOT_BODY_KINDS:
             m.courts.append(Mention(d.start, d.end, "court", country, "", country))
             continue
-        rid = _default(g, country, kind)
+        rid = _us_state_body(g, m, d, kind) if country == "US" else ""
+        rid = rid or _default(g, country, kind)
         if rid:
             body = g.bodies[rid]
             resolved.append(Mention(d.start, d.end, "body", rid, "desc" if explicit else "bare",
                                     body.country))
     m.bodies = resolved
+
+
+def _apposition(doc: Doc, d: Mention, bodies: list[Mention]) -> bool:
+    """A descriptor standing next to a named body names that body, not another one."""
+    for b in bodies:
+        if b.kind != "body":
+            continue
+        if 0 <= b.start - d.end <= 1 and all(t.text in (",", "(", "-", "–") or t.is_alpha
+                                             for t in doc[d.end:b.start]):
+            return True
+        if 0 <= d.start - b.end <= 3 and doc[b.end].text in (",", "(", "–", "-"):
+            if all(t.text in (",", "(", "–", "-") or t.lower_ in _APPOS_DETS
+                   for t in doc[b.end:d.start]):
+                return True
+    return False
+
+
+def _us_state_body(g: Gazetteer, m: Mentions, d: Mention, kind: str) -> str:
+    suffix = g.us_state.get(kind)
+    if not suffix:
+        return ""
+    states = [c for c in m.countries if c.value == "US" and c.sub == "place"
+              and f"{_slug(c.text)}-{suffix}" in g.bodies]
+    if not states:
+        return ""
+    before = [c for c in states if c.end <= d.start]
+    pick = before[-1] if before else states[0]
+    return f"{_slug(pick.text)}-{suffix}"
 
 
 def _default(g: Gazetteer, country: str, kind: str) -> str:
