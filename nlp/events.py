@@ -24,7 +24,7 @@ from .mentions import Mention, Mentions
 from .model import Event
 
 PREPS = frozenset("tot to op on van of naar into voor for against tegen over about at bij in "
-                  "with met from uit by door".split())
+                  "with met from uit by door via through".split())
 PASSIVE = frozenset(("door", "by"))
 REG_MEASURES = ("investigation", "block", "fine", "legal_action", "legislation", "order",
                 "warning")
@@ -64,13 +64,16 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
     for m in ms.bodies + ms.platforms + ms.weak:
         masked[m.start:m.end] = b"\x01" * (m.end - m.start)
     for k, a, b in ms.phrases:
-        if k.startswith("PH|lawname") or k.startswith("PH|background"):
+        if k.startswith(("PH|lawname", "PH|background", "PH|idiom")):
             masked[a:b] = b"\x01" * (b - a)
+    _mask_law_titles(doc, masked)
+    plat_starts = sorted(ms.platforms, key=lambda p: p.start)
     anaphora = [(a, b) for k, a, b in ms.phrases if k.startswith("ANA|")]
     events: list[Event] = []
     used_weak: set[str] = set()
     last_actor: Actor | None = None
     last_measure = ""
+    last_target = ""
     sents = list(doc.sents)
     for si, sent in enumerate(sents):
         if sent.text.rstrip().endswith("?"):
@@ -95,17 +98,32 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
                     continue
                 label = last_measure
             actor = _choose_actor(doc, t, label, bodies, weak, courts, countries, plats)
-            if actor is None and (has_ana or label == "similar") and last_actor is not None:
+            if actor is _NO_ACTOR:
+                continue  # a platform or private party is the subject of a public measure
+            if actor is None and (has_ana or t.label == "similar") and last_actor is not None:
                 actor = last_actor
             if actor is None and "SO" in labels[t.start] and ms.home:
                 actor = Actor("country", ms.home, ms.home, t.start, t.start)
             if actor is None:
                 continue
+            if actor.kind == "platform" and _platform_is_patient(doc, sent, actor, t):
+                actor = _agent_of_passive(doc, sent, t, bodies, countries)
+                if actor is None:
+                    continue
             measure = _resolve_measure(doc, label, actor, plats, t)
             if measure is None:
                 continue
+            if _not_an_action(doc, sent, t, actor, measure, labels, gaz):
+                continue
             target = _target(doc, measure, actor, plats, t, gaz)
-            if measure in NEEDS_TARGET and not target:
+            generic_ok = False
+            if not target and measure != "legislation":
+                if t.label == "similar" or (has_ana and measure in NEEDS_TARGET):
+                    target = last_target
+                elif _has_product(doc, sent, labels, masked):
+                    target = _previous_platform(plat_starts, sent.start)
+                    generic_ok = measure == "block"
+            if measure in NEEDS_TARGET and not target and not generic_ok:
                 continue
             if (actor.value, measure) in seen:
                 continue
@@ -125,11 +143,17 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
                 juris = actor.country
             dates = find_dates(sent.text, published)
             conf = 0.55 + (0.2 if actor.kind == "body" else 0.1) + (0.0 if t.weak else 0.1)
-            events.append(Event(actor_id, juris, measure, target, status,
-                                dates[0] if dates else None, sent.text.strip(), min(conf, 0.95)))
-            seen.add((actor.value, measure))
+            for a in [actor] + _conjuncts(doc, actor, bodies, countries, courts):
+                aid, jur = (actor_id, juris) if a is actor else (a.value, a.country)
+                if a is not actor and (a.value, measure) in seen:
+                    continue
+                events.append(Event(aid, jur, measure, target, status,
+                                    dates[0] if dates else None, sent.text.strip(),
+                                    min(conf, 0.95)))
+                seen.add((a.value, measure))
             sent_actor = actor
             last_measure = measure
+            last_target = target or last_target
         if sent_actor is not None:
             last_actor = sent_actor
         elif bodies:
@@ -178,18 +202,27 @@ def _choose_actor(doc: Doc, t: Trigger, label: str, bodies: list[Mention],
              if c.sub in ("name", "place")]
     pl = [Actor("platform", p.value, "", p.start, p.end) for p in subj_plats]
     before = [a for a in named + place + pl if a.end <= t.start]
+    # passive "onderzocht door de Europese Commissie", "fined by Ofcom": the agent acts
+    by_agent = [a for a in named + place if a.start >= t.end and a.start - t.end <= 6
+                and _word_before(doc, a.start) in PASSIVE]
+    if by_agent:
+        return min(by_agent, key=lambda a: a.start)
     if before:
         # the closest candidate before the trigger, named bodies winning ties of a few tokens
         best = max(before, key=lambda a: (a.end + (3 if a.kind == "body" else 0)))
         if best.kind == "platform":
             # passive "door de Europese Commissie" later in the sentence still wins
             after_pass = [a for a in named if a.start > t.end and
-                          doc[a.start - 1].lower_ in PASSIVE]
+                          _word_before(doc, a.start) in PASSIVE]
             if after_pass:
                 return after_pass[0]
+        elif not platform_ok and _platform_subject(doc, t, best, plats):
+            return _NO_ACTOR
         return best
+    if not platform_ok and _platform_subject(doc, t, None, plats):
+        return _NO_ACTOR
     after = [a for a in named if a.start >= t.end and (
-        doc[a.start - 1].lower_ in PASSIVE
+        _word_before(doc, a.start) in PASSIVE
         or not _prep_before(doc, Mention(a.start, a.end, "", "")))]
     if after:
         return min(after, key=lambda a: a.start)
@@ -199,6 +232,174 @@ def _choose_actor(doc: Doc, t: Trigger, label: str, bodies: list[Mention],
     if pl:
         return pl[0]
     return None
+
+
+_NO_ACTOR = Actor("none", "", "", -1, -1)
+CONJ = frozenset((",", "en", "and", "&", "de", "het", "the", "as", "well", "zowel", "als",
+                  "ook", "also", "both"))
+CLAUSE_END = frozenset((",", ";", ":", "dat", "that", "which", "die", "who", "waarna", "while",
+                        "terwijl", "maar", "but", "after", "nadat", "(", "—", "–"))
+PASSIVE_AUX = frozenset("werd wordt worden werden is zijn was were been be being is get got "
+                        "gets".split())
+
+
+def _word_before(doc: Doc, i: int) -> str:
+    j = i - 1
+    while j >= 0 and doc[j].lower_ in DETERMINERS:
+        j -= 1
+    return doc[j].lower_ if j >= 0 else ""
+
+
+def _platform_subject(doc: Doc, t: Trigger, best: Actor | None,
+                      plats: list[Mention]) -> bool:
+    """A platform is the subject of the clause of a public-body measure ("Apple issued
+    warnings to developers"): the platform acts, which is no regulatory event."""
+    lo = best.end if best is not None else t.start - 8
+    for p in plats:
+        if lo <= p.start and p.end <= t.start and t.start - p.end <= 6 and \
+                not _prep_before(doc, p) and not any(
+                    doc[k].lower_ in CLAUSE_END for k in range(p.end, t.start)):
+            if any(doc[k].lower_ in PASSIVE_AUX for k in range(p.end, t.start)):
+                continue
+            # "De AP legt Clothoff een boete op": the platform is the object of the body
+            if best is None or any(doc[k].lower_ in CLAUSE_END for k in range(best.end,
+                                                                             p.start)):
+                return True
+    return False
+
+
+def _conjuncts(doc: Doc, actor: Actor, bodies: list[Mention], countries: list[Mention],
+               courts: list[Mention]) -> list[Actor]:
+    """Actors coordinated with ``actor``: "Indonesië, de Filipijnen en Maleisië
+    blokkeerden", "by the European Commission and the UK"."""
+    if actor.kind not in ("body", "country"):
+        return []
+    cands = [Actor("body", b.value, b.country, b.start, b.end) for b in bodies]
+    cands += [Actor("country", c.value, c.value, c.start, c.end) for c in countries
+              if c.sub in ("name", "place")]
+    cands += [Actor("country", c.value, c.value, c.start, c.end) for c in courts]
+    out: list[Actor] = []
+    seen = {actor.value}
+
+    def joined(a: int, b: int) -> bool:
+        gap = doc[a:b]
+        return len(gap) <= 4 and len(gap) > 0 and all(t.lower_ in CONJ for t in gap) and any(
+            t.lower_ in (",", "en", "and", "&") for t in gap)
+
+    for direction in (-1, 1):
+        cur = actor
+        while True:
+            if direction < 0:
+                nxt = [c for c in cands if c.end <= cur.start and joined(c.end, cur.start)]
+                pick = max(nxt, key=lambda c: c.end) if nxt else None
+            else:
+                nxt = [c for c in cands if c.start >= cur.end and joined(cur.end, c.start)]
+                pick = min(nxt, key=lambda c: c.start) if nxt else None
+            if pick is None:
+                break
+            if pick.value not in seen and pick.value:
+                seen.add(pick.value)
+                out.append(pick)
+            cur = pick
+    return out
+
+
+def _platform_is_patient(doc: Doc, sent: Span, actor: Actor, t: Trigger) -> bool:
+    """"Zo werd de website MrDeepFakes ... geblokkeerd", "X was blocked in Turkey": the
+    platform undergoes a passive measure."""
+    if actor.end > t.start:
+        return False
+    if any(doc[k].lower_ in ("dat", "that", "which", "die") for k in range(actor.end, t.start)):
+        return False
+    span = range(max(sent.start, actor.start - 3), t.start)
+    return any(doc[k].lower_ in PASSIVE_AUX for k in span if not
+               actor.start <= k < actor.end) and not any(
+        doc[k].lower_ in ("hebben", "heeft", "have", "has", "had") for k in
+        range(actor.end, t.start))
+
+
+def _agent_of_passive(doc: Doc, sent: Span, t: Trigger, bodies: list[Mention],
+                      countries: list[Mention]) -> Actor | None:
+    """The public actor of a passive measure on a platform: a named body anywhere in the
+    sentence ("na ingrijpen van het Openbaar Ministerie"), else a country ("voor
+    Nederlandse gebruikers")."""
+    if bodies:
+        b = min(bodies, key=lambda b: abs(b.start - t.start))
+        return Actor("body", b.value, b.country, b.start, b.end)
+    if countries:
+        c = min(countries, key=lambda c: abs(c.start - t.start))
+        return Actor("country", c.value, c.value, c.start, c.end)
+    return None
+
+
+def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
+                   labels: list[tuple[str, ...]], gaz: Gazetteer) -> bool:
+    """Generic frames in which a measure word reports no action by a public body."""
+    lo = actor.end if actor.end <= t.start else sent.start
+    # a lawsuit or complaint filed by a private party: no event until a court acts
+    if measure == "legal_action" and any("FILE" in labels[k] for k in range(t.start, t.end)):
+        body = gaz.bodies.get(actor.value)
+        if actor.kind != "body" or (body is not None and body.kind == "court") or \
+                (actor.end <= t.start and any("PRIV" in labels[k] for k in range(lo, t.start))):
+            return True
+    if measure in ("legal_action", "fine", "order", "warning", "block"):
+        # the law is the subject ("the law requires", "de wet moet lidstaten verplichten")
+        for k in range(t.start - 1, max(lo, t.start - 12) - 1, -1):
+            if "LAW" in labels[k] and doc[k].is_lower:
+                return True
+            if doc[k].lower_ in CLAUSE_END and doc[k].lower_ != ",":
+                break
+        # stated under a law ("een celstraf onder het nieuwe voorstel", "fines under the bill")
+        if measure in ("legal_action", "fine"):
+            for k in range(sent.start, sent.end - 1):
+                if "UNDER" in labels[k] and not (t.start <= k < t.end):
+                    j = k + 1
+                    while j < sent.end and (doc[j].lower_ in DETERMINERS or
+                                            doc[j].lower_ in ("new", "nieuwe", "proposed")):
+                        j += 1
+                    if j < sent.end and "LAW" in labels[j] and doc[j].is_lower:
+                        if measure == "fine" or abs(j - t.start) <= 8:
+                            return True
+    # done by a non-public agent: "an investigation by CNBC", "onderzoek door NRC"
+    j = t.end
+    while j < sent.end and j - t.end < 3 and doc[j].lower_ in DETERMINERS | {"of", "van"}:
+        j += 1
+    if j + 1 < sent.end and doc[j].lower_ in PASSIVE:
+        k = j + 1
+        while k < sent.end - 1 and doc[k].lower_ in DETERMINERS:
+            k += 1
+        named_agent = doc[k].is_title or doc[k].is_upper
+        if named_agent and not (actor.start <= k < actor.end):
+            return True  # the agent is a name that is no public body
+    return False
+
+
+def _mask_law_titles(doc: Doc, masked: bytearray) -> None:
+    """Titles of laws ("the Communications and Multimedia Act 1998", "Prevention of
+    Children from Sexual Offences Act") name a law in force; their words are no measure."""
+    for tok in doc:
+        if tok.text in ("Act", "Bill", "Law", "Code", "Wet", "Regulation", "Directive") and \
+                tok.i > 0:
+            prev = doc[tok.i - 1]
+            if (prev.is_title or prev.is_upper) and not prev.is_sent_start and \
+                    prev.lower_ not in DETERMINERS:
+                j = tok.i - 1
+                while j > 0 and (doc[j].is_title or doc[j].is_upper or doc[j].lower_ in (
+                        "of", "and", "for", "on", "the", "van", "de", "en", "op")) and \
+                        not doc[j].is_sent_start:
+                    j -= 1
+                masked[j + 1:tok.i + 1] = b"\x01" * (tok.i - j)
+
+
+def _has_product(doc: Doc, sent: Span, labels: list[tuple[str, ...]],
+                 masked: bytearray) -> bool:
+    return any("PROD" in labels[k] or doc[k].lower_.endswith(("sites", "apps", "websites"))
+               for k in range(sent.start, sent.end) if not masked[k])
+
+
+def _previous_platform(plats: list[Mention], before: int) -> str:
+    prev = [p for p in plats if p.end <= before]
+    return prev[-1].value if prev else ""
 
 
 def _resolve_measure(doc: Doc, label: str, actor: Actor, plats: list[Mention],

@@ -114,7 +114,8 @@ def load() -> Gazetteer:
                 for p in phrases:
                     g.lower_terms.append((p, f"{prefix}|{label}|{lang}"))
         st = c["status"]
-        for label in ("potential_phrases", "negation_exceptions", "actual_override"):
+        for label in ("potential_phrases", "planned_phrases", "negation_exceptions",
+                      "actual_override"):
             for p in st.get(label, []):
                 if " " in p or "'" in p:
                     g.lower_terms.append((p, f"ST|{label}|{lang}"))
@@ -145,7 +146,9 @@ class TokenClassifier:
         weak = c.get("weak", {})
         for label, words in c.get("trigger", {}).items():
             weak_re = re.compile("(?:" + "|".join(weak[label]) + ")") if label in weak else None
-            strong = [w for w in words if not (weak_re and weak_re.fullmatch(w))]
+            weak_set = set(weak.get(label, []))
+            strong = [w for w in words if w not in weak_set and
+                      not (weak_re and weak_re.fullmatch(w))]
             add(f"T:{label}", strong)
             if label in weak:
                 add(f"W:{label}", weak[label])
@@ -154,6 +157,11 @@ class TokenClassifier:
         add("B", c.get("blockers", {}).get("words", []))
         add("SO", c.get("state_only", {}).get("words", []))
         add("SRC", c.get("source", {}).get("words", []))
+        add("PRIV", c.get("private", {}).get("words", []))
+        add("FILE", c.get("private", {}).get("filing", []))
+        add("LAW", c.get("law", {}).get("words", []))
+        add("UNDER", c.get("law", {}).get("under", []))
+        add("PROD", c.get("product", {}).get("words", []))
         st = c.get("status", {})
         for label in ("potential", "planned", "negation", "actual_override"):
             add(label, st.get(label, []))

@@ -42,7 +42,7 @@ def find_triggers(doc: Doc, sent: Span, sent_i: int, labels: list[tuple[str, ...
     for key, a, b in phrases:
         if a >= sent.start and b <= sent.end and key.startswith("PH|"):
             label = key.split("|")[1]
-            if label in ("lawname", "background") or any(masked[a:b]):
+            if label in ("lawname", "background", "idiom") or any(masked[a:b]):
                 continue
             out.append(Trigger(a, b, label, False, sent_i))
             strong_labels.add(label)
@@ -54,7 +54,8 @@ def find_triggers(doc: Doc, sent: Span, sent_i: int, labels: list[tuple[str, ...
                                _support_elsewhere(labels, sent, t))):
                 continue
         if t.label in ("restrict", "remove", "block", "ban") and any(
-                abs(b - t.start) <= 3 for b in blockers):
+                abs(b - t.start) <= 3 and not _modifies_product(doc, labels, b)
+                for b in blockers):
             continue
         kept.append(t)
     # a phrase trigger supersedes single-token triggers inside it
@@ -63,6 +64,16 @@ def find_triggers(doc: Doc, sent: Span, sent_i: int, labels: list[tuple[str, ...
             not any(p.start <= t.start < p.end for p in phr)]
     kept.sort(key=lambda t: t.start)
     return kept
+
+
+def _modifies_product(doc: Doc, labels: list[tuple[str, ...]], i: int) -> bool:
+    """"nudify apps", "undress websites": the word names the target, not the abuse."""
+    j = i + 1
+    if j >= len(doc):
+        return False
+    if doc[j].text in ("-", "–") and j + 1 < len(doc):
+        j += 1
+    return "PROD" in labels[j] or doc[j].lower_.endswith(("apps", "sites", "tools", "services"))
 
 
 def _support_elsewhere(labels: list[tuple[str, ...]], sent: Span, t: Trigger) -> bool:

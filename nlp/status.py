@@ -26,6 +26,9 @@ def decide(sent: Span, trig: Trigger, measure: str, labels: list[tuple[str, ...]
             return None
     if any(k == "potential_phrases" for k, _, _ in in_sent):
         return "potential"
+    # a clause-level planning frame before the trigger ("pending adoption", "in de komende
+    # fase") makes the action planned, whatever the tense or a nearby "adopted"
+    planned_frame = any(k == "planned_phrases" and a < trig.start + 12 for k, a, _ in in_sent)
     ws = max(sent.start, min(window_start, trig.start), trig.start - 10)
     window = range(ws, min(trig.end + 1, sent.end))
     if any("potential" in labels[i] for i in window if not excepted(i)):
@@ -33,6 +36,8 @@ def decide(sent: Span, trig: Trigger, measure: str, labels: list[tuple[str, ...]
     override = any(k == "actual_override" for k, _, _ in in_sent) or any(
         "actual_override" in labels[i] for i in range(sent.start, sent.end))
     planned = any("planned" in labels[i] for i in window) or "planned" in labels[trig.start]
+    if planned_frame:
+        return "planned"
     if measure == "legislation":
         return "actual" if override else "planned"
     if planned:
