@@ -235,6 +235,8 @@ def _choose_actor(doc: Doc, t: Trigger, label: str, bodies: list[Mention],
 
 
 _NO_ACTOR = Actor("none", "", "", -1, -1)
+_LAW_BODY = frozenset(("laws", "rules", "legislation", "law", "wetten", "regels", "wetgeving",
+                       "regelgeving", "recht", "wet"))
 CONJ = frozenset((",", "en", "and", "&", "de", "het", "the", "as", "well", "zowel", "als",
                   "ook", "also", "both"))
 CLAUSE_END = frozenset((",", ";", ":", "dat", "that", "which", "die", "who", "waarna", "while",
@@ -336,6 +338,15 @@ def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
                    labels: list[tuple[str, ...]], gaz: Gazetteer) -> bool:
     """Generic frames in which a measure word reports no action by a public body."""
     lo = actor.end if actor.end <= t.start else sent.start
+    # "the Irish laws governing ...", "Europese wetgeving": a body of law in force
+    if measure == "legislation" and actor.kind == "country" and actor.end == t.start and \
+            doc[t.start].lower_ in _LAW_BODY:
+        return True
+    # a private party asks for the measure: "De eisers willen dat de rechter ... verbiedt"
+    priv = [k for k in range(sent.start, t.start) if "PRIV" in labels[k]]
+    if priv and (actor.kind != "body" or actor.start > priv[0]):
+        if any("REQ" in labels[k] for k in range(priv[0] + 1, t.start)):
+            return True
     # a lawsuit or complaint filed by a private party: no event until a court acts
     if measure == "legal_action" and any("FILE" in labels[k] for k in range(t.start, t.end)):
         body = gaz.bodies.get(actor.value)

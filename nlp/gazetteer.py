@@ -162,6 +162,7 @@ class TokenClassifier:
         add("LAW", c.get("law", {}).get("words", []))
         add("UNDER", c.get("law", {}).get("under", []))
         add("PROD", c.get("product", {}).get("words", []))
+        add("REQ", c.get("request", {}).get("words", []))
         st = c.get("status", {})
         for label in ("potential", "planned", "negation", "actual_override"):
             add(label, st.get(label, []))

@@ -8,10 +8,16 @@ from spacy.tokens import Span
 from .measures import Trigger
 
 RANK = {"actual": 3, "planned": 2, "potential": 1}
+_MODALS = frozenset(("kan", "kunnen", "kon", "konden", "can", "could", "may", "might"))
 
 
 def decide(sent: Span, trig: Trigger, measure: str, labels: list[tuple[str, ...]],
            phrases: list[tuple[str, int, int]], window_start: int) -> str | None:
+    def _unable(i: int) -> bool:
+        # "kunnen er geen gebruik van maken", "can no longer": inability is a fact
+        return sent.doc[i].lower_ in _MODALS and any(
+            "negation" in labels[j] for j in range(i + 1, min(i + 6, sent.end)))
+
     in_sent = [(k.split("|")[1], a, b) for k, a, b in phrases
                if k.startswith("ST|") and a >= sent.start and b <= sent.end]
     exceptions = [(a, b) for k, a, b in in_sent if k == "negation_exceptions"]
@@ -31,8 +37,16 @@ def decide(sent: Span, trig: Trigger, measure: str, labels: list[tuple[str, ...]
     planned_frame = any(k == "planned_phrases" and a < trig.start + 12 for k, a, _ in in_sent)
     ws = max(sent.start, min(window_start, trig.start), trig.start - 10)
     window = range(ws, min(trig.end + 1, sent.end))
-    if any("potential" in labels[i] for i in window if not excepted(i)):
+    if any("potential" in labels[i] for i in window if not excepted(i) and not _unable(i)):
         return "potential"
+    # a passive weighing right after the measure noun: "legal measures are to be
+    # considered", "een verbod wordt als optie onderzocht"
+    for i in range(trig.end, min(trig.end + 6, sent.end)):
+        if sent.doc[i].text in (",", ";", ":") or sent.doc[i].lower_ in ("that", "dat", "which"):
+            break
+        if "potential" in labels[i] and not excepted(i) and not _unable(i) and \
+                sent.doc[i].lower_ not in _MODALS:
+            return "potential"
     override = any(k == "actual_override" for k, _, _ in in_sent) or any(
         "actual_override" in labels[i] for i in range(sent.start, sent.end))
     planned = any("planned" in labels[i] for i in window) or "planned" in labels[trig.start]

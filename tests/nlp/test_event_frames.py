@@ -80,3 +80,29 @@ def test_frames_that_make_events(lang: str, text: str, expected: set) -> None:
 def test_frames_that_make_no_events(lang: str, text: str) -> None:
     found = events(lang, text)
     assert not {e for e in found if e[1] != "platform_measure" or "Vinted" in text}, found
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    # a private party asking a court for a measure
+    ("nl", "De eisers willen dat de rechter in Breda de functie van Grok meteen verbiedt."),
+    ("en", "The plaintiffs ask the court in Texas to order X to block Grok."),
+    # a body of law in force named by its country adjective
+    ("en", "There are loopholes in the Irish laws governing such images."),
+    ("nl", "Dat is in strijd met de Duitse wetgeving over beeldrecht."),
+])
+def test_requests_and_laws_in_force_are_no_events(lang: str, text: str) -> None:
+    assert events(lang, text) == set()
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    # a passive weighing right after the measure noun makes it potential
+    ("en", "Further legal measures are to be considered by the Irish government.",
+     ("IE", "legislation", "potential")),
+    ("nl", "Een verbod op uitkleedapps wordt in Nederland als optie onderzocht.",
+     ("NL", "legislation", "potential")),
+    # inability is a fact, not a possibility
+    ("nl", "In Vietnam kunnen mensen er helemaal geen gebruik van maken van Grok.",
+     ("VN", "block", "actual")),
+])
+def test_status_frames(lang: str, text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in events(lang, text)
