@@ -515,6 +515,9 @@ def write_config(cfg: Config, paths: NodePaths) -> None:
         "discovery.type: single-node",
         "network.host: 127.0.0.1",
         f"http.port: {cfg.es_port}",
+        # Single node: the transport port is only bound, never dialled. An ephemeral one
+        # keeps it from taking the next HTTP port of a second local node (9300-9400 scan).
+        "transport.port: 0",
         f"path.data: {paths.data}",
         f"path.logs: {paths.logs}",
         "cluster.routing.allocation.disk.threshold_enabled: false",
