@@ -133,6 +133,8 @@ def to_document(row: dict[str, Any]) -> dict[str, Any]:
         "countries": _strings(analysis.get("countries")),
         "platforms": _strings(analysis.get("platforms")),
         "measures": sorted(measures),
+        "statuses": sorted({e["status"] for e in events if e["status"]}),
+        "story_id": row.get("story_id") or row["id"],
         "events": events,
     }
     return doc

@@ -36,6 +36,7 @@ from elasticsearch.helpers import streaming_bulk
 from sqlalchemy import and_, update
 
 from index.documents import to_document
+from index.search.stories import assign as assign_stories
 from index.store import Store, articles, now_iso
 
 Progress = Callable[[int, int], None]  # (done so far, total)
@@ -250,6 +251,8 @@ MAPPING: dict[str, Any] = {
         "countries": _KEYWORD,
         "platforms": _KEYWORD,
         "measures": _KEYWORD,
+        "statuses": _KEYWORD,  # every event status in the article (filters, facets)
+        "story_id": _KEYWORD,  # near-duplicate group (index/search/stories.py)
         "events": {
             "type": "nested",
             "properties": {
@@ -417,9 +420,20 @@ def _load(store: Store, client: Elasticsearch, target: str, *, only_unsynced: bo
     state = {"done": 0}
 
     def docs() -> Iterator[dict[str, Any]]:
+        batch: list[dict[str, Any]] = []
+
+        def flush() -> Iterator[dict[str, Any]]:
+            stories = assign_stories(store.engine, batch)
+            for row in batch:
+                versions[row["id"]] = row.get("updated_at")
+                yield to_document({**row, "story_id": stories.get(row["id"])})
+            batch.clear()
+
         for row in store.iter_articles(only_unsynced=only_unsynced):
-            versions[row["id"]] = row.get("updated_at")
-            yield to_document(row)
+            batch.append(row)
+            if len(batch) >= chunk_size:
+                yield from flush()
+        yield from flush()
 
     def on_success(ids: list[str]) -> None:
         _mark_synced_unchanged(store, versions, ids, stamp)

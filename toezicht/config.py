@@ -35,6 +35,7 @@ class Config:
     es_ca_certs: str = ""
     es_index: str = "toezicht-articles"
     es_heap: str = "512m"
+    search_backend: str = "elasticsearch"  # or "sqlite" (FTS5 in the store, no ES needed)
     user_agent: str = "ToezichtBot/0.1 (+https://github.com/toezicht/toezicht; research crawler)"
     download_delay: float = 1.0
     concurrent_per_domain: int = 2

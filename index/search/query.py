@@ -1,0 +1,457 @@
+"""Search parameters and the user query language, shared by every backend.
+
+The query language follows Elasticsearch's ``simple_query_string`` (what Media
+Cloud and the GDELT DOC API users know): words are ANDed, ``"a phrase"``,
+``a | b`` or ``a OR b``, ``-word`` or ``NOT word``, ``+word`` or ``a AND b``,
+``prefix*`` and parentheses. ``field:value`` (lang, country, regulator, platform,
+measure, status, source) is taken out of the text and becomes a filter;
+``-field:value`` excludes. The query is parsed here into a small tree that each
+backend renders (Elasticsearch bool/simple_query_string leaves, SQLite FTS5
+MATCH expressions), so both backends agree on what a query means and a
+malformed query is a one-line :class:`SearchError` before any backend sees it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+MEASURES = ("investigation", "block", "fine", "legal_action", "legislation", "order", "warning",
+            "platform_measure")
+STATUSES = ("actual", "planned", "potential")
+# user-facing field name -> SearchParams attribute
+FIELD_FILTERS = {
+    "lang": "langs", "language": "langs",
+    "country": "countries", "countries": "countries",
+    "regulator": "regulators", "regulators": "regulators",
+    "platform": "platforms", "platforms": "platforms",
+    "measure": "measures", "measures": "measures",
+    "status": "statuses", "statuses": "statuses",
+    "source": "sources", "sources": "sources",
+}
+# SearchParams list attribute -> facet / document field name
+FILTER_FIELDS = {
+    "langs": "lang", "countries": "countries", "regulators": "regulators",
+    "platforms": "platforms", "measures": "measures", "statuses": "statuses",
+    "sources": "source",
+}
+FACET_NAMES = tuple(FILTER_FIELDS.values())
+INTERVALS = ("day", "week", "month")
+TIMELINE_BY = ("lang", "country", "none")
+MAX_SIZE = 1000
+MAX_WINDOW = 10_000
+MAX_QUERY = 2000
+
+
+class SearchError(ValueError):
+    """A bad query or parameter; the message is one line meant for the user."""
+
+
+# -- the query tree -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Node
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple[Node, ...]
+
+
+Node = Term | Phrase | Not | And | Or
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_TOKEN = re.compile(r'\s*(?:(?P<quote>")|(?P<lp>\()|(?P<rp>\))|(?P<bar>\|)|(?P<amp>&&?)'
+                    r'|(?P<plus>\+)|(?P<minus>-(?=\S))|(?P<bare>[^\s()"|+&][^\s()"|&]*))')
+
+
+def words_of(text: str) -> list[str]:
+    """The index words in a piece of user text (letters and digits)."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _lex(query: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    n = len(query)
+    while pos < n:
+        if query[pos].isspace():
+            pos += 1
+            continue
+        if query[pos] == '"':
+            end = query.find('"', pos + 1)
+            if end < 0:
+                raise SearchError(f"unbalanced quote in query at position {pos + 1}: "
+                                  'close the phrase with "')
+            out.append(("phrase", query[pos + 1:end]))
+            pos = end + 1
+            continue
+        m = _TOKEN.match(query, pos)
+        if not m or m.end() == pos:
+            raise SearchError(f"cannot read the query at position {pos + 1}: {query[pos:pos+20]!r}")
+        kind = m.lastgroup or "bare"
+        value = m.group(kind)
+        pos = m.end()
+        if kind == "bare":
+            if value in ("AND", "OR", "NOT"):
+                out.append((value.lower(), value))
+                continue
+            out.append(("word", value))
+        else:
+            out.append((kind, value))
+    return out
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens = tokens
+        self.i = 0
+        self.depth = 0
+        self.filters: list[tuple[str, str, bool]] = []  # (attr, value, negated)
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i][0] if self.i < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def parse(self) -> Node | None:
+        node = self.or_expr(top=True)
+        if self.peek() is not None:
+            kind, value = self.tokens[self.i]
+            if kind == "rp":
+                raise SearchError("unbalanced ')' in query")
+            raise SearchError(f"unexpected {value!r} in query")
+        return node
+
+    def or_expr(self, top: bool = False) -> Node | None:
+        before = len(self.filters)
+        parts = [self.and_expr(top=top)]
+        while self.peek() in ("bar", "or"):
+            op = self.take()[1]
+            if len(self.filters) > before:
+                raise SearchError("field:value filters cannot be combined with OR")
+            if parts[-1] is None or self.peek() in (None, "rp", "bar", "or", "and", "amp"):
+                raise SearchError(f"'{op}' needs a search term on both sides")
+            parts.append(self.and_expr(top=False, in_or=True))
+            if parts[-1] is None:
+                raise SearchError(f"'{op}' needs a search term on both sides")
+        return parts[0] if len(parts) == 1 else Or(tuple(parts))  # type: ignore[arg-type]
+
+    def and_expr(self, top: bool = False, in_or: bool = False) -> Node | None:
+        if self.peek() in ("and", "amp"):
+            raise SearchError(f"'{self.tokens[self.i][1]}' needs something on both sides")
+        parts: list[Node] = []
+        first = True
+        while self.peek() not in (None, "rp", "bar", "or"):
+            if not first and self.peek() in ("and", "amp"):
+                op = self.take()[1]
+                if self.peek() in (None, "rp", "bar", "or", "and", "amp"):
+                    raise SearchError(f"'{op}' needs something on both sides")
+            node = self.unary(top=top and not in_or)
+            if node is not None:
+                parts.append(node)
+            first = False
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+    def unary(self, top: bool) -> Node | None:
+        kind = self.peek()
+        if kind in ("minus", "not"):
+            op = self.take()[1]
+            if self.peek() in (None, "rp", "bar", "or", "and", "amp"):
+                raise SearchError(f"'{op}' must be followed by a term")
+            if self.peek() == "word" and self._is_filter(self.tokens[self.i][1]):
+                return self._filter(self.take()[1], negated=True, top=top)
+            child = self.unary(top=False)
+            return Not(child) if child is not None else None
+        if kind == "plus":
+            self.take()
+            if self.peek() in (None, "rp", "bar", "or"):
+                raise SearchError("'+' must be followed by a term")
+            return self.unary(top=top)
+        return self.primary(top)
+
+    @staticmethod
+    def _is_filter(word: str) -> bool:
+        name, sep, _ = word.partition(":")
+        return bool(sep) and name.lower() in FIELD_FILTERS
+
+    def _filter(self, word: str, *, negated: bool, top: bool) -> None:
+        name, _, value = word.partition(":")
+        if not top:
+            raise SearchError(f"{word!r}: field:value filters cannot be inside parentheses "
+                              "or combined with OR")
+        if not value.strip():
+            raise SearchError(f"{word!r}: give a value after '{name}:'")
+        self.filters.append((FIELD_FILTERS[name.lower()], value.strip(), negated))
+        return None
+
+    def primary(self, top: bool) -> Node | None:
+        kind, value = self.take()
+        if kind == "lp":
+            self.depth += 1
+            if self.depth > 20:
+                raise SearchError("query nests parentheses too deeply")
+            node = self.or_expr(top=False)
+            if self.peek() != "rp":
+                raise SearchError("unbalanced '(' in query: close it with ')'")
+            self.take()
+            self.depth -= 1
+            if node is None:
+                raise SearchError("empty parentheses in query")
+            return node
+        if kind == "phrase":
+            words = words_of(value)
+            if not words:
+                return None
+            return Phrase(tuple(words)) if len(words) > 1 else Term(words[0])
+        if kind == "word":
+            if self._is_filter(value):
+                return self._filter(value, negated=False, top=top)
+            prefix = value.endswith("*")
+            words = words_of(value)
+            if not words:
+                if value.strip("*") == "":
+                    return None  # a bare * means everything
+                return None  # punctuation only: nothing to search for
+            if len(words) > 1:  # o'brien, e-mail, x.com: the analyser splits them too
+                return Phrase(tuple(words)) if not prefix else And(
+                    (Phrase(tuple(words[:-1])) if len(words) > 2 else Term(words[0]),
+                     Term(words[-1], prefix=True)))
+            if prefix and len(words[0]) < 2:
+                raise SearchError(f"{value!r}: a prefix needs at least 2 letters before '*'")
+            return Term(words[0], prefix=prefix)
+        if kind == "rp":
+            raise SearchError("unbalanced ')' in query")
+        raise SearchError(f"unexpected {value!r} in query")
+
+
+def parse_query(query: str) -> tuple[Node | None, list[tuple[str, str, bool]]]:
+    """Parse user text into (tree or None for "everything", [(attr, value, negated)])."""
+    text = (query or "").strip()
+    if len(text) > MAX_QUERY:
+        raise SearchError(f"query is too long ({len(text)} characters, at most {MAX_QUERY})")
+    if text in ("", "*"):
+        return None, []
+    parser = _Parser(_lex(text))
+    node = parser.parse()
+    return node, parser.filters
+
+
+def positive_words(node: Node | None) -> list[str]:
+    """Words that must or may match (for highlighting)."""
+    if node is None:
+        return []
+    if isinstance(node, Term):
+        return [node.text]
+    if isinstance(node, Phrase):
+        return list(node.words)
+    if isinstance(node, Not):
+        return []
+    out: list[str] = []
+    for child in node.children:
+        out.extend(positive_words(child))
+    return out
+
+
+# -- parameters -----------------------------------------------------------------
+
+
+def _date_bound(value: Any, name: str, *, upper: bool) -> str | None:
+    """A user date (YYYY, YYYY-MM, YYYY-MM-DD or ISO datetime) as a UTC ISO datetime
+    bound; date-only upper bounds include the whole day/month/year (exclusive end)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        value = value.isoformat()
+    text = str(value).strip()
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", text)
+    if m:
+        year, month, day = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
+        try:
+            start = date(year, month, day)
+        except ValueError:
+            raise SearchError(f"{name} {text!r} is not a date: use YYYY-MM-DD") from None
+        if not upper:
+            return f"{start.isoformat()}T00:00:00"
+        if m.group(3):
+            end = start + timedelta(days=1)
+        elif m.group(2):
+            end = date(year + (month == 12), month % 12 + 1, 1)
+        else:
+            end = date(year + 1, 1, 1)
+        return f"{end.isoformat()}T00:00:00"
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise SearchError(f"{name} {text!r} is not a date: use YYYY-MM-DD") from None
+    return normalise_datetime(parsed)
+
+
+def normalise_datetime(when: datetime) -> str:
+    from datetime import UTC
+
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when.replace(microsecond=0).isoformat()
+
+
+def normalise_published(value: Any) -> str | None:
+    """A stored ``published`` value as a naive UTC ``YYYY-MM-DDTHH:MM:SS`` (what
+    Elasticsearch makes of it), or None."""
+    if value is None or value == "":
+        return None
+    try:
+        return _date_bound(value, "published", upper=False)
+    except SearchError:
+        return None
+
+
+def _values(raw: Any, attr: str) -> list[str]:
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        raw = [raw]
+    out: list[str] = []
+    for item in raw:
+        for part in str(item).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if len(part) > 200:
+                raise SearchError(f"{attr}: value too long")
+            out.append(part)
+    return out
+
+
+def _canon(attr: str, value: str) -> str:
+    if attr == "langs":
+        value = value.lower()
+        if not re.fullmatch(r"[a-z]{2,3}", value):
+            raise SearchError(f"lang {value!r} is not a language code: use nl or en")
+    elif attr == "countries":
+        value = value.upper()
+        if not re.fullmatch(r"[A-Z]{2}", value):
+            raise SearchError(f"country {value!r} is not an ISO code: use e.g. NL, GB or EU")
+    elif attr == "regulators":
+        value = value.lower()
+    elif attr == "measures":
+        value = value.lower()
+        if value not in MEASURES:
+            raise SearchError(f"measure {value!r} is unknown: use one of {', '.join(MEASURES)}")
+    elif attr == "statuses":
+        value = value.lower()
+        if value not in STATUSES:
+            raise SearchError(f"status {value!r} is unknown: use one of {', '.join(STATUSES)}")
+    return value
+
+
+@dataclass
+class SearchParams:
+    """Everything a search, a timeline or an export is asked for."""
+
+    query: str = ""
+    date_from: str | None = None
+    date_to: str | None = None
+    langs: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    regulators: list[str] = field(default_factory=list)
+    platforms: list[str] = field(default_factory=list)
+    measures: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    exclude: dict[str, list[str]] = field(default_factory=dict)
+    relevant_only: bool = True
+    sort: str = "relevance"
+    page: int = 1
+    size: int = 10
+    highlight: bool = True
+    stories: bool = False
+    facets: bool = True
+    facet_size: int = 25
+    # filled in by normalised()
+    tree: Any = field(default=None, repr=False, compare=False)
+    start: str | None = field(default=None, repr=False)
+    end: str | None = field(default=None, repr=False)
+
+    def normalised(self) -> SearchParams:
+        """A validated copy: query parsed, field:value filters merged, values
+        canonical (upper-case countries ...), dates as UTC bounds. Raises
+        :class:`SearchError` with a one-line message."""
+        if not isinstance(self.query, str):
+            raise SearchError("query must be text")
+        tree, extracted = parse_query(self.query)
+        lists: dict[str, list[str]] = {}
+        exclude: dict[str, list[str]] = {k: list(v) for k, v in (self.exclude or {}).items()}
+        for attr in FILTER_FIELDS:
+            lists[attr] = [_canon(attr, v) for v in _values(getattr(self, attr), attr)]
+        for attr, value, negated in extracted:
+            value = _canon(attr, value)
+            target = exclude.setdefault(attr, []) if negated else lists[attr]
+            if value not in target:
+                target.append(value)
+        for attr in list(exclude):
+            if attr not in FILTER_FIELDS:
+                raise SearchError(f"cannot exclude on {attr!r}")
+            exclude[attr] = [_canon(attr, v) for v in _values(exclude[attr], attr)]
+        if self.sort not in ("relevance", "date", "date_asc"):
+            raise SearchError(f"sort {self.sort!r} is unknown: use relevance or date")
+        try:
+            page, size = int(self.page), int(self.size)
+        except (TypeError, ValueError):
+            raise SearchError("page and size must be whole numbers") from None
+        if page < 1:
+            raise SearchError("page must be 1 or more")
+        if not 0 <= size <= MAX_SIZE:
+            raise SearchError(f"size must be between 0 and {MAX_SIZE}")
+        if page * size > MAX_WINDOW:
+            raise SearchError(f"cannot page beyond the first {MAX_WINDOW} results: "
+                              "narrow the search or use export")
+        if not 1 <= int(self.facet_size) <= 200:
+            raise SearchError("facet_size must be between 1 and 200")
+        start = _date_bound(self.date_from, "from date", upper=False)
+        end = _date_bound(self.date_to, "to date", upper=True)
+        if start and end and start >= end:
+            raise SearchError(f"the from date ({self.date_from}) is after the to date "
+                              f"({self.date_to})")
+        return replace(self, **lists, exclude={k: v for k, v in exclude.items() if v},
+                       page=page, size=size, tree=tree, start=start, end=end)
+
+    def as_dict(self) -> dict[str, Any]:
+        skip = {"tree", "start", "end"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+
+
+def check_timeline(interval: str, by: str | None) -> str:
+    if interval not in INTERVALS:
+        raise SearchError(f"interval {interval!r} is unknown: use day, week or month")
+    by = by or "none"
+    if by not in TIMELINE_BY:
+        raise SearchError(f"timeline split {by!r} is unknown: use lang, country or none")
+    return by

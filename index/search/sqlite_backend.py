@@ -1,0 +1,523 @@
+"""The embedded search backend: SQLite FTS5 inside the store's own database.
+
+For users without Elasticsearch (``search_backend = "sqlite"``). Three tables live
+next to the store's ``articles``:
+
+- ``search_docs``: one row per article with the filter columns (published as a
+  naive UTC datetime, lang, source, relevant, story id) and the facet lists as JSON;
+- ``search_terms``: (doc, field, value) for every facet value, indexed for filters
+  and facet counts (``folded`` = case-folded value, so ``platform:grok`` matches
+  ``Grok``);
+- ``search_fts``: an FTS5 table over title and text with the ``unicode61
+  remove_diacritics 2`` tokenizer wrapped in ``porter`` (``Maleisië`` = ``maleisie``,
+  ``investigations`` = ``investigation``).
+
+Triggers on ``articles`` queue every inserted or changed article in
+``search_queue``; each search first folds the queue into the index (cheap when
+empty), so the index follows the store without a separate sync step.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from index.search import stories as story_index
+from index.search.base import Progress, SearchBackend, SearchResults, export_row
+from index.search.query import (
+    And,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    SearchParams,
+    Term,
+    normalise_published,
+)
+
+LIST_FIELDS = ("countries", "regulators", "platforms", "measures", "statuses")
+FACETS = ("lang", "countries", "regulators", "platforms", "measures", "statuses", "source")
+ATTR_FIELD = {"langs": "lang", "countries": "countries", "regulators": "regulators",
+              "platforms": "platforms", "measures": "measures", "statuses": "statuses",
+              "sources": "source"}
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+WATCHED = ("url", "source", "kind", "title", "text", "published", "lang", "relevant",
+           "relevance_score", "analysis", "indexed_at")
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS search_docs (
+    rowid INTEGER PRIMARY KEY,
+    article_id TEXT NOT NULL UNIQUE,
+    url TEXT, title TEXT, source TEXT, lang TEXT, published TEXT, indexed_at TEXT,
+    relevant INTEGER NOT NULL DEFAULT 0, relevance_score REAL, story_id TEXT,
+    data TEXT
+);
+CREATE INDEX IF NOT EXISTS ix_search_docs_published ON search_docs(published);
+CREATE INDEX IF NOT EXISTS ix_search_docs_story ON search_docs(story_id);
+CREATE TABLE IF NOT EXISTS search_terms (
+    doc INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, folded TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_search_terms_filter ON search_terms(field, folded, doc);
+CREATE INDEX IF NOT EXISTS ix_search_terms_doc ON search_terms(doc);
+CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
+    title, text, tokenize = '{TOKENIZER}'
+);
+CREATE TABLE IF NOT EXISTS search_queue (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, article_id TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS search_queue_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO search_queue(article_id) VALUES (new.id);
+END;
+CREATE TRIGGER IF NOT EXISTS search_queue_update AFTER UPDATE OF {", ".join(WATCHED)}
+ON articles BEGIN
+    INSERT INTO search_queue(article_id) VALUES (new.id);
+END;
+"""
+DROP = """
+DROP TRIGGER IF EXISTS search_queue_insert;
+DROP TRIGGER IF EXISTS search_queue_update;
+DROP TABLE IF EXISTS search_queue;
+DROP TABLE IF EXISTS search_fts;
+DROP TABLE IF EXISTS search_terms;
+DROP TABLE IF EXISTS search_docs;
+"""
+
+
+class SqliteSearchError(Exception):
+    """The SQLite search index cannot be used (one line)."""
+
+
+def fts(node: Node) -> str | None:
+    """The tree as one FTS5 MATCH expression, or None when it needs SQL (a purely
+    negative part: FTS5 NOT is binary)."""
+    if isinstance(node, Term):
+        return f'"{node.text}"' + ("*" if node.prefix else "")
+    if isinstance(node, Phrase):
+        return '"' + " ".join(node.words) + '"'
+    if isinstance(node, Not):
+        return None
+    if isinstance(node, And):
+        pos = [fts(c) for c in node.children if not isinstance(c, Not)]
+        neg = [fts(c.child) for c in node.children if isinstance(c, Not)]
+        if not pos or any(x is None for x in pos + neg):
+            return None
+        expr = " AND ".join(f"({x})" for x in pos)
+        for x in neg:
+            expr = f"({expr}) NOT ({x})"
+        return expr
+    if isinstance(node, Or):
+        parts = [fts(c) for c in node.children]
+        if any(x is None for x in parts):
+            return None
+        return " OR ".join(f"({x})" for x in parts)
+    raise TypeError(node)
+
+
+def _sql_tree(node: Node, args: list[Any]) -> str:
+    expr = fts(node)
+    if expr is not None:
+        args.append(expr)
+        return "d.rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)"
+    if isinstance(node, Not):
+        return f"NOT ({_sql_tree(node.child, args)})"
+    if isinstance(node, And):
+        return "(" + " AND ".join(_sql_tree(c, args) for c in node.children) + ")"
+    if isinstance(node, Or):
+        return "(" + " OR ".join(_sql_tree(c, args) for c in node.children) + ")"
+    raise TypeError(node)
+
+
+def _where(p: SearchParams, *, with_tree: bool = True) -> tuple[list[str], list[Any]]:
+    cond: list[str] = []
+    args: list[Any] = []
+    if p.relevant_only:
+        cond.append("d.relevant = 1")
+    for attr, field in ATTR_FIELD.items():
+        values = getattr(p, attr)
+        if values:
+            cond.append("d.rowid IN (SELECT doc FROM search_terms WHERE field = ? AND folded IN "
+                        f"({', '.join('?' * len(values))}))")
+            args += [field, *[v.casefold() for v in values]]
+    for attr, values in p.exclude.items():
+        cond.append("d.rowid NOT IN (SELECT doc FROM search_terms WHERE field = ? AND folded IN "
+                    f"({', '.join('?' * len(values))}))")
+        args += [ATTR_FIELD[attr], *[v.casefold() for v in values]]
+    if p.start:
+        cond.append("d.published >= ?")
+        args.append(p.start)
+    if p.end:
+        cond.append("d.published < ?")
+        args.append(p.end)
+    if with_tree and p.tree is not None:
+        cond.append(_sql_tree(p.tree, args))
+    return cond, args
+
+
+def _and(cond: list[str]) -> str:
+    return " AND ".join(cond) if cond else "1"
+
+
+def _hit(row: sqlite3.Row) -> dict[str, Any]:
+    data = json.loads(row["data"] or "{}")
+    return {
+        "id": row["article_id"], "url": row["url"], "title": row["title"],
+        "source": row["source"], "lang": row["lang"], "published": row["published_raw"],
+        "indexed_at": row["indexed_at"], "relevant": bool(row["relevant"]),
+        "relevance_score": row["relevance_score"],
+        **{k: data.get(k, []) for k in LIST_FIELDS},
+        "action_ids": data.get("action_ids", []),
+        "story_id": row["story_id"] or row["article_id"],
+    }
+
+
+class SqliteBackend(SearchBackend):
+    name = "sqlite"
+
+    def __init__(self, store: Any) -> None:
+        engine = store.engine
+        if engine.dialect.name != "sqlite":
+            raise SqliteSearchError(
+                "search_backend = \"sqlite\" needs a SQLite store; this store is "
+                f"{engine.dialect.name}: use search_backend = \"elasticsearch\"")
+        self.store = store
+        self.path = engine.url.database
+        if not self.path or self.path == ":memory:":
+            raise SqliteSearchError("the SQLite search index needs a store file, not :memory:")
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._ready = False
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> SqliteBackend:
+        from index.store import Store
+
+        return cls(Store(cfg.resolved_store_url))
+
+    # -- connections and schema -------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(Path(self.path), timeout=30, check_same_thread=False,
+                                   isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            self._local.conn = conn
+        if not self._ready:
+            self._setup(conn)
+        return conn
+
+    def _setup(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if self._ready:
+                return
+            story_index.ensure_table(self.store.engine)
+            exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_queue'"
+                                  ).fetchone()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for stmt in _statements(SCHEMA):
+                    conn.execute(stmt)
+                if not exists:
+                    conn.execute("INSERT INTO search_queue(article_id) SELECT id FROM articles")
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise SqliteSearchError(f"cannot set up the SQLite search index: {exc}") from None
+            self._ready = True
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- keeping up with the store -----------------------------------------
+    def pending(self) -> int:
+        return int(self._conn().execute("SELECT count(*) FROM search_queue").fetchone()[0])
+
+    def sync(self, store: Any = None, progress: Progress | None = None, *,
+             batch: int = 500) -> dict[str, Any]:
+        """Fold the queue of new/changed articles into the index."""
+        conn = self._conn()
+        total = self.pending()
+        done = indexed = 0
+        while True:
+            queued = conn.execute("SELECT seq, article_id FROM search_queue ORDER BY seq LIMIT ?",
+                                  (batch,)).fetchall()
+            if not queued:
+                break
+            last_seq = queued[-1]["seq"]
+            ids = list(dict.fromkeys(r["article_id"] for r in queued))
+            rows = self._articles(ids)
+            stories = story_index.assign(self.store.engine,
+                                         [r for r in rows if r.get("kind") == "article"])
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for aid in ids:
+                    self._remove(conn, aid)
+                for row in rows:
+                    if row.get("kind") == "article":
+                        self._add(conn, row, stories.get(row["id"]))
+                        indexed += 1
+                conn.execute("DELETE FROM search_queue WHERE seq <= ?", (last_seq,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            done += len(queued)
+            if progress:
+                progress(min(done, total), total)
+        return {"total": total, "indexed": indexed, "failed": 0, "errors": [],
+                "index": f"{self.path} (sqlite fts5)"}
+
+    def rebuild(self, progress: Progress | None = None) -> dict[str, Any]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        for stmt in _statements(DROP):
+            conn.execute(stmt)
+        conn.execute("COMMIT")
+        self._ready = False
+        self._conn()
+        result = self.sync(progress=progress)
+        conn.execute("PRAGMA optimize")
+        return {**result, "deleted": []}
+
+    def _articles(self, ids: list[str]) -> list[dict[str, Any]]:
+        from sqlalchemy import select
+
+        from index.store import articles
+
+        cols = [articles.c[k] for k in ("id", "url", "source", "kind", "title", "text",
+                                        "published", "lang", "indexed_at", "relevant",
+                                        "relevance_score", "analysis")]
+        with self.store.engine.connect() as c:
+            return [dict(r) for r in c.execute(select(*cols).where(articles.c.id.in_(ids)))
+                    .mappings()]
+
+    @staticmethod
+    def _remove(conn: sqlite3.Connection, aid: str) -> None:
+        found = conn.execute("SELECT rowid FROM search_docs WHERE article_id = ?", (aid,)
+                             ).fetchone()
+        if found:
+            rowid = found[0]
+            conn.execute("DELETE FROM search_fts WHERE rowid = ?", (rowid,))
+            conn.execute("DELETE FROM search_terms WHERE doc = ?", (rowid,))
+            conn.execute("DELETE FROM search_docs WHERE rowid = ?", (rowid,))
+
+    @staticmethod
+    def _add(conn: sqlite3.Connection, row: dict[str, Any], story: str | None) -> None:
+        from index.documents import to_document
+
+        doc = to_document({**row, "story_id": story})
+        data = {
+            "countries": doc["countries"],
+            "regulators": [r["id"] for r in doc["regulators"]],
+            "platforms": doc["platforms"],
+            "measures": doc["measures"],
+            "statuses": doc["statuses"],
+            "action_ids": sorted({e["action_id"] for e in doc["events"]}),
+            "published": doc["published"],
+        }
+        cur = conn.execute(
+            "INSERT INTO search_docs(article_id, url, title, source, lang, published, "
+            "indexed_at, relevant, relevance_score, story_id, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc["id"], doc["url"], doc["title"], doc["source"], doc["lang"],
+             normalise_published(doc["published"]), doc["indexed_at"], int(doc["relevant"]),
+             doc["relevance_score"], doc["story_id"], json.dumps(data, ensure_ascii=False)))
+        rowid = cur.lastrowid
+        conn.execute("INSERT INTO search_fts(rowid, title, text) VALUES (?, ?, ?)",
+                     (rowid, doc["title"], doc["text"]))
+        terms = [(rowid, "lang", doc["lang"]), (rowid, "source", doc["source"])]
+        terms += [(rowid, f, v) for f in LIST_FIELDS for v in dict.fromkeys(data[f])]
+        conn.executemany("INSERT INTO search_terms(doc, field, value, folded) VALUES (?,?,?,?)",
+                         [(d, f, v, v.casefold()) for d, f, v in terms if v])
+
+    def _fresh(self) -> sqlite3.Connection:
+        conn = self._conn()
+        if conn.execute("SELECT 1 FROM search_queue LIMIT 1").fetchone():
+            self.sync()
+        return conn
+
+    # -- searching ------------------------------------------------------------
+    def _run(self, conn: sqlite3.Connection, sql: str, args: list[Any]) -> list[sqlite3.Row]:
+        try:
+            return conn.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            from index.search.query import SearchError
+
+            raise SearchError(f"the SQLite search failed: {exc}") from None
+
+    def search(self, params: SearchParams) -> SearchResults:
+        import time
+
+        p = params.normalised()
+        t0 = time.perf_counter()
+        conn = self._fresh()
+        cond, args = _where(p)
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS hits_m (doc INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.hits_m")
+        self._run(conn, f"INSERT INTO temp.hits_m SELECT d.rowid FROM search_docs d "
+                        f"WHERE {_and(cond)}", args)
+        total = int(conn.execute("SELECT count(*) FROM temp.hits_m").fetchone()[0])
+        facets: dict[str, list[dict[str, Any]]] = {}
+        if p.facets:
+            for name in FACETS:
+                rows = conn.execute(
+                    "SELECT t.value, count(*) AS n FROM search_terms t JOIN temp.hits_m m "
+                    "ON m.doc = t.doc WHERE t.field = ? GROUP BY t.value "
+                    "ORDER BY n DESC, t.value LIMIT ?", (name, p.facet_size)).fetchall()
+                facets[name] = [{"key": r[0], "count": r[1]} for r in rows]
+        total_stories = None
+        if p.stories:
+            total_stories = int(conn.execute(
+                "SELECT count(DISTINCT d.story_id) FROM search_docs d JOIN temp.hits_m m "
+                "ON m.doc = d.rowid").fetchone()[0])
+        hits = self._page(conn, p) if p.size else []
+        return SearchResults(query=p.query, total=total, page=p.page, size=p.size, hits=hits,
+                             facets=facets, stories=p.stories, total_stories=total_stories,
+                             took_ms=int((time.perf_counter() - t0) * 1000), backend=self.name)
+
+    def _page(self, conn: sqlite3.Connection, p: SearchParams) -> list[dict[str, Any]]:
+        """The page of hits: ids and scores first, then rows, snippets only for them."""
+        expr = fts(p.tree) if p.tree is not None else None
+        args: list[Any] = []
+        if expr is not None:
+            rank = ("SELECT m.doc AS doc, -bm25(search_fts, 3.0, 1.0) AS score, d.published, "
+                    "d.story_id FROM search_fts JOIN temp.hits_m m ON m.doc = search_fts.rowid "
+                    "JOIN search_docs d ON d.rowid = m.doc WHERE search_fts MATCH ?")
+            args.append(expr)
+        else:
+            rank = ("SELECT m.doc AS doc, NULL AS score, d.published, d.story_id "
+                    "FROM temp.hits_m m JOIN search_docs d ON d.rowid = m.doc")
+        order = {"relevance": "score DESC, published DESC" if expr else "published DESC",
+                 "date": "published IS NULL, published DESC",
+                 "date_asc": "published IS NULL, published ASC"}[p.sort]
+        if p.stories:
+            # one row per story: its best member in the chosen order, with the count
+            sql = (f"WITH r AS MATERIALIZED ({rank}) SELECT doc, score, story_size FROM "
+                   f"(SELECT r.*, row_number() OVER (PARTITION BY story_id ORDER BY {order}, "
+                   f"doc) AS rn, count(*) OVER (PARTITION BY story_id) AS story_size FROM r) "
+                   f"WHERE rn = 1 ORDER BY {order}, doc LIMIT ? OFFSET ?")
+        else:
+            sql = (f"WITH r AS MATERIALIZED ({rank}) SELECT doc, score, 1 AS story_size "
+                   f"FROM r ORDER BY {order}, doc LIMIT ? OFFSET ?")
+        args += [p.size, (p.page - 1) * p.size]
+        ranked = self._run(conn, sql, args)
+        if not ranked:
+            return []
+        docs = [r["doc"] for r in ranked]
+        marks = ", ".join("?" * len(docs))
+        rows = {r["doc_rowid"]: r for r in conn.execute(
+            "SELECT d.rowid AS doc_rowid, d.article_id, d.url, d.title, d.source, d.lang, "
+            "json_extract(d.data, '$.published') AS published_raw, d.indexed_at, d.relevant, "
+            f"d.relevance_score, d.story_id, d.data FROM search_docs d WHERE d.rowid IN ({marks})",
+            docs)}
+        marked: dict[int, tuple[str, str]] = {}
+        if p.highlight and expr is not None:
+            marked = {r[0]: (r[1], r[2]) for r in self._run(
+                conn, "SELECT rowid, highlight(search_fts, 0, '«', '»'), "
+                      "snippet(search_fts, 1, '«', '»', ' … ', 24) FROM search_fts "
+                      f"WHERE search_fts MATCH ? AND rowid IN ({marks})", [expr, *docs])}
+        hits = []
+        for r in ranked:
+            row = rows[r["doc"]]
+            hit = _hit(row)
+            hit["score"] = r["score"]
+            if p.stories:
+                hit["story_size"] = r["story_size"]
+            if p.highlight:
+                title, snippet = marked.get(r["doc"], ("", ""))
+                if title and "«" in title:
+                    hit["title"] = title
+                if snippet and "«" in snippet:
+                    hit["snippet"] = snippet
+                else:
+                    text = conn.execute("SELECT text FROM search_fts WHERE rowid = ?",
+                                        (r["doc"],)).fetchone()
+                    text = (text[0] if text else "") or ""
+                    hit["snippet"] = text[:160] + ("…" if len(text) > 160 else "")
+            hits.append(hit)
+        return hits
+
+    def count(self, params: SearchParams) -> int:
+        p = params.normalised()
+        conn = self._fresh()
+        cond, args = _where(p)
+        return int(self._run(conn, f"SELECT count(*) FROM search_docs d WHERE {_and(cond)}",
+                             args)[0][0])
+
+    def _timeline_rows(self, p: SearchParams, interval: str,
+                       by: str) -> list[tuple[str, str | None, int]]:
+        conn = self._fresh()
+        cond, args = _where(p)
+        cond.append("d.published IS NOT NULL")
+        key = {"day": "substr(d.published, 1, 10)",
+               "week": "date(substr(d.published, 1, 10), 'weekday 0', '-6 days')",
+               "month": "substr(d.published, 1, 7) || '-01'"}[interval]
+        rows: list[tuple[str, str | None, int]] = [
+            (r[0], None, r[1]) for r in self._run(
+                conn, f"SELECT {key} AS k, count(*) FROM search_docs d WHERE {_and(cond)} "
+                      "GROUP BY k", list(args))]
+        if by != "none":
+            field = "lang" if by == "lang" else "countries"
+            rows += [(r[0], r[1], r[2]) for r in self._run(
+                conn, f"SELECT {key} AS k, t.value, count(*) FROM search_docs d "
+                      f"JOIN search_terms t ON t.doc = d.rowid AND t.field = ? "
+                      f"WHERE {_and(cond)} GROUP BY k, t.value", [field, *args])]
+        return rows
+
+    def iter_all(self, params: SearchParams, *, batch: int = 1000,
+                 progress: Progress | None = None) -> Iterator[dict[str, Any]]:
+        """Keyset pagination on rowid: flat memory, each hit once."""
+        p = params.normalised()
+        conn = self._fresh()
+        cond, args = _where(p)
+        total = self.count(p) if progress else 0
+        last = 0
+        done = 0
+        while True:
+            rows = self._run(
+                conn,
+                "SELECT d.rowid AS doc_rowid, d.article_id, d.url, d.title, d.source, d.lang, "
+                "json_extract(d.data, '$.published') AS published_raw, d.indexed_at, "
+                "d.relevant, d.relevance_score, d.story_id, d.data, f.text AS text "
+                "FROM search_docs d JOIN search_fts f ON f.rowid = d.rowid "
+                f"WHERE {_and([*cond, 'd.rowid > ?'])} ORDER BY d.rowid LIMIT ?",
+                [*args, last, batch])
+            if not rows:
+                break
+            for row in rows:
+                hit = _hit(row)
+                hit["text"] = row["text"]
+                yield export_row(hit)
+            last = rows[-1]["doc_rowid"]
+            done += len(rows)
+            if progress:
+                progress(done, total)
+            if len(rows) < batch:
+                break
+
+    def status(self) -> dict[str, Any]:
+        conn = self._conn()
+        docs = int(conn.execute("SELECT count(*) FROM search_docs").fetchone()[0])
+        return {"backend": self.name, "path": self.path, "index_docs": docs,
+                "pending": self.pending(), "store_articles": self.store.count_articles()}
+
+
+def _statements(script: str) -> list[str]:
+    """Split a schema script into statements (triggers keep their inner ';')."""
+    out, buf = [], []
+    for line in script.strip().splitlines():
+        buf.append(line)
+        text = "\n".join(buf).strip()
+        if text.endswith(";") and sqlite3.complete_statement(text):
+            out.append(text)
+            buf = []
+    return out
