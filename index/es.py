@@ -321,6 +321,12 @@ def ensure_index(client: Elasticsearch, alias: str) -> str:
     _check_alias(alias)
     existing = alias_indices(client, alias)
     if existing:
+        # fields added to MAPPING since the index was made (new documents get them;
+        # a rebuild fills them for old ones)
+        try:
+            client.indices.put_mapping(index=existing[-1], properties=MAPPING["properties"])
+        except (ApiError, TransportError):
+            pass
         return existing[-1]
     if _call(client, "checking indices", lambda: client.indices.exists(index=alias)):
         raise SearchBackendError(

@@ -50,10 +50,24 @@ def _progress(label: str, quiet: bool) -> Iterator[Callable[[int, int], None] | 
 
 def _run(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     from index.es import SearchBackendError
+    from index.search.sqlite_backend import SqliteSearchError
 
     try:
         return fn()
-    except SearchBackendError as exc:
+    except (SearchBackendError, SqliteSearchError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _sqlite(cfg: Config) -> Any:
+    """The SQLite FTS5 index when ``search_backend = "sqlite"``, else None."""
+    if (cfg.search_backend or "elasticsearch").lower() != "sqlite":
+        return None
+    from index.search.sqlite_backend import SqliteBackend, SqliteSearchError
+    from index.store import Store, StoreError
+
+    try:
+        return SqliteBackend(Store(cfg.resolved_store_url))
+    except (StoreError, SqliteSearchError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -79,7 +93,9 @@ def index() -> None:
     """The search index: Elasticsearch, rebuilt at will from the store of record.
 
     The index is an alias (es_index, default toezicht-articles) over a concrete
-    index <alias>-<timestamp>, so a rebuild swaps it without downtime.
+    index <alias>-<timestamp>, so a rebuild swaps it without downtime. With
+    search_backend = "sqlite" these commands work on the SQLite FTS5 index in the
+    store instead (which also follows the store by itself at each search).
     """
 
 
@@ -90,8 +106,12 @@ def status(cfg: Config, fmt: str) -> None:
     """Alias and concrete index, document counts in index vs. store, health."""
     from index import es as es_index
 
-    store, client = _open(cfg)
-    result = _run(lambda: es_index.status(client, cfg.es_index, store))
+    fts = _sqlite(cfg)
+    if fts is not None:
+        result = _run(fts.status)
+    else:
+        store, client = _open(cfg)
+        result = _run(lambda: es_index.status(client, cfg.es_index, store))
     if fmt == "json":
         click.echo(json.dumps(result, indent=2))
         return
@@ -114,9 +134,13 @@ def sync(cfg: Config, fmt: str, quiet: bool) -> None:
     what was crawled while it was down), and mark them synced."""
     from index import es as es_index
 
-    store, client = _open(cfg)
+    fts = _sqlite(cfg)
     with _progress("sync", quiet or fmt == "json") as progress:
-        result = _run(lambda: es_index.sync(store, client, cfg.es_index, progress))
+        if fts is not None:
+            result = _run(lambda: fts.sync(progress=progress))
+        else:
+            store, client = _open(cfg)
+            result = _run(lambda: es_index.sync(store, client, cfg.es_index, progress))
     _report(result, fmt, "indexed")
     if result["failed"]:
         raise click.exceptions.Exit(1)
@@ -131,9 +155,13 @@ def rebuild(cfg: Config, fmt: str, quiet: bool) -> None:
     atomic step and delete the old index. Needs no network besides Elasticsearch."""
     from index import es as es_index
 
-    store, client = _open(cfg)
+    fts = _sqlite(cfg)
     with _progress("rebuild", quiet or fmt == "json") as progress:
-        result = _run(lambda: es_index.rebuild(store, client, cfg.es_index, progress))
+        if fts is not None:
+            result = _run(lambda: fts.rebuild(progress))
+        else:
+            store, client = _open(cfg)
+            result = _run(lambda: es_index.rebuild(store, client, cfg.es_index, progress))
     _report(result, fmt, "loaded")
     if result["failed"]:
         raise click.exceptions.Exit(1)
