@@ -1,6 +1,6 @@
 """Generated articles for the search tests and bench/search.py.
 
-:func:`corpus` is a small, hand-written, fully known corpus: twelve stories in
+:func:`corpus` is a small, hand-written, fully known corpus: thirteen stories in
 Dutch and English (some syndicated to several outlets with a different headline
 and a wire tag), plus off-topic articles, with known countries, regulators,
 platforms, events and dates, so tests can assert exact counts. :func:`bulk`
@@ -117,6 +117,14 @@ STORIES: list[dict[str, Any]] = [
              "powers against the developers of so-called nudification tools.",
      "analysis": {"regulators": [UKGOV], "countries": ["GB"], "platforms": [],
                   "events": [_ev("uk-government", "GB", "legislation", "", "planned")]}},
+    {"key": "ukact", "lang": "en", "published": "2026-01-15T13:00:00+00:00",
+     "copies": [("wire-uk", "Ban on nudification apps becomes law in the UK")],
+     "body": "Creating or supplying an app that generates nude images of real people without "
+             "their consent is now a criminal offence in the United Kingdom, after the new "
+             "law received royal assent on Thursday. Campaigners welcomed the change but said "
+             "enforcement against developers based abroad would be the real test.",
+     "analysis": {"regulators": [UKGOV], "countries": ["GB"], "platforms": [],
+                  "events": [_ev("uk-government", "GB", "legislation", "", "actual")]}},
     {"key": "kabinet", "lang": "nl", "published": "2025-11-20T14:00:00+01:00",
      "copies": [("nieuwsdienst", "Kabinet wil maken van deepfakeporno strafbaar stellen")],
      "body": "Het kabinet komt met een wetsvoorstel om het maken van seksuele deepfakes van "
@@ -180,7 +188,7 @@ def _article(url: str, source: str, title: str, text: str, lang: str, published:
 
 
 def corpus() -> list[dict[str, Any]]:
-    """The test corpus: 17 relevant articles in 12 stories, 3 off-topic articles."""
+    """The test corpus: 18 relevant articles in 13 stories, 3 off-topic articles."""
     out = []
     for story in STORIES:
         lang = story["lang"]
