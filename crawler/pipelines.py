@@ -16,17 +16,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from scrapy.exceptions import DropItem
 
 from crawler.items import FetchedPage
 from crawler.state import get_store, run_state
-from crawler.work import analyse_fields, extract_fields, run_in
+from crawler.work import Batcher, analyse_batch, extract_fields, run_in
 
 log = logging.getLogger(__name__)
 
-# Custom signal: a batch of articles was written to the store (kwargs: ids, crawler).
+# Custom signal: a batch of articles was written to the store (kwargs: ids, crawler,
+# final - the last batch of this crawler, sent even when empty).
 items_stored = object()
 
 DISCOVERY_HEADER = "X-Toezicht-Discovery"
@@ -63,14 +65,19 @@ class ExtractPipeline(_Stage):
 
 
 class AnalysePipeline(_Stage):
-    """Article → analysis (``nlp.analyze``), for pages that are articles."""
+    """Article → analysis (``nlp.analyze_many``, in small batches), for articles."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self.batcher = Batcher(self.state.pool, analyse_batch,
+                               size=crawler.settings.getint("TOEZICHT_NLP_BATCH", 8))
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
         article = item.article or {}
         if article.get("kind") != "article":
             return item
         try:
-            analysis, lang, version = await run_in(self.state.pool, analyse_fields, article)
+            analysis, lang, version = await self.batcher.submit(article)
         except Exception as exc:  # keep the article; `reprocess` can analyse it later
             self.state.fail(item.source, "nlp_error")
             log.warning("analysis failed for %s: %s: %s", item.url, exc.__class__.__name__, exc)
@@ -113,11 +120,14 @@ class StorePipeline(_Stage):
         return item
 
     async def close_spider(self) -> None:
-        await self.flush()
+        await self.flush(final=True)
 
-    async def flush(self) -> None:
+    async def flush(self, final: bool = False) -> None:
         batch, self.pending = self.pending, []
         if not batch:
+            if final:
+                await self.crawler.signals.send_catch_log_async(
+                    signal=items_stored, ids=[], crawler=self.crawler, final=True)
             return
         async with self.state.write_lock:
             records = [r for _, r in batch]
@@ -140,7 +150,7 @@ class StorePipeline(_Stage):
                 seen.add(record["id"])
                 self.state.inc(source, key)
         await self.crawler.signals.send_catch_log_async(
-            signal=items_stored, ids=ids, crawler=self.crawler)
+            signal=items_stored, ids=ids, crawler=self.crawler, final=final)
 
 
 def _dedupe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -152,24 +162,21 @@ def _dedupe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class IndexPipeline(_Stage):
-    """After each stored batch, push what the index misses (``index.es.sync``)."""
+    """After stored batches, push what the index misses (``index.es.sync``), at most
+    every ``TOEZICHT_INDEX_INTERVAL`` seconds and once more after the last batch."""
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
         self.enabled = crawler.settings.getbool("TOEZICHT_INDEX_ENABLED", True)
+        self.interval = crawler.settings.getfloat("TOEZICHT_INDEX_INTERVAL", 5.0)
         self.store = get_store(crawler.settings["TOEZICHT_STORE_URL"])
         self.client: Any = None
         self.es: Any = None
-        self.synced = False
+        self.last_sync = 0.0
         crawler.signals.connect(self.on_stored, signal=items_stored)
 
     def process_item(self, item: FetchedPage) -> FetchedPage:
         return item
-
-    async def close_spider(self) -> None:
-        # Nothing stored by this crawler: still push what earlier runs left unsynced.
-        if not self.synced and self.crawler.settings.getbool("TOEZICHT_SYNC_AT_CLOSE", True):
-            await self.on_stored([], self.crawler)
 
     def _connect(self) -> bool:
         if self.client is not None:
@@ -184,6 +191,7 @@ class IndexPipeline(_Stage):
             from toezicht.config import load_config
 
             cfg = load_config()
+        logging.getLogger("elastic_transport").setLevel(logging.CRITICAL)
         try:
             self.client = es.make_client(cfg)
             es.ensure_index(self.client, cfg.es_index)
@@ -202,10 +210,13 @@ class IndexPipeline(_Stage):
             log.warning("%s; articles are stored and stay unsynced: run `toezicht index sync` "
                         "once it is up", why)
 
-    async def on_stored(self, ids: list[str], crawler: Any) -> None:
+    async def on_stored(self, ids: list[str], crawler: Any, final: bool = False) -> None:
         if crawler is not self.crawler or not self.enabled or self.state.index_disabled:
             return
-        self.synced = True
+        now = time.monotonic()
+        if not final and now - self.last_sync < self.interval:
+            return  # the next sync (at the latest the final one) takes these along
+        self.last_sync = now
         async with self.state.write_lock:
             if not await asyncio.to_thread(self._connect):
                 self.state.index_disabled = True

@@ -8,10 +8,9 @@ import asyncio
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
-
-from crawler.extract import extract_article
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +31,8 @@ def nlp_version() -> str | None:
 
 def extract_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """``crawler.extract.extract_article`` over a dict of its arguments (picklable)."""
+    from crawler.extract import extract_article  # heavy: only where extraction runs
+
     return extract_article(
         fields["body"], fields["url"], content_type=fields.get("content_type"),
         feed_date=fields.get("feed_date"), feed_title=fields.get("feed_title"),
@@ -47,14 +48,31 @@ def analyse_fields(article: dict[str, Any]) -> tuple[dict[str, Any] | None, str 
     Returns ``(analysis dict, detected language, NLP version)``; ``(None, None, None)``
     when the nlp package is not installed or the page is not an article.
     """
+    return analyse_batch([article])[0]
+
+
+def analyse_batch(articles: list[dict[str, Any]]
+                  ) -> list[tuple[dict[str, Any] | None, str | None, str | None]]:
+    """:func:`analyse_fields` for many articles at once (``nlp.analyze_many`` batches
+    them through spaCy, which is faster than one by one)."""
     mod = load_nlp()
-    if mod is None or article.get("kind") != "article" or not article.get("text"):
-        return None, None, None
-    result = mod.analyze(article["text"], lang=None, published=article.get("published"),
-                         title=article.get("title"))
-    data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
-    lang = getattr(result, "lang", None) or data.get("lang")
-    return data, lang, getattr(mod, "NLP_VERSION", None)
+    out: list[tuple[dict[str, Any] | None, str | None, str | None]] = [(None, None, None)] * len(
+        articles)
+    todo = [i for i, a in enumerate(articles)
+            if mod is not None and a.get("kind") == "article" and a.get("text")]
+    if not todo:
+        return out
+    version = getattr(mod, "NLP_VERSION", None)
+    items = [(articles[i]["text"], {"published": articles[i].get("published"),
+                                    "title": articles[i].get("title")}) for i in todo]
+    if hasattr(mod, "analyze_many"):
+        results = list(mod.analyze_many(items))
+    else:
+        results = [mod.analyze(text, lang=None, **kw) for text, kw in items]
+    for i, result in zip(todo, results, strict=True):
+        data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+        out[i] = (data, getattr(result, "lang", None) or data.get("lang"), version)
+    return out
 
 
 def process_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -91,3 +109,47 @@ async def run_in(pool: Executor | None, fn: Any, *args: Any) -> Any:
     if pool is None:
         return fn(*args)
     return await asyncio.wrap_future(pool.submit(fn, *args))
+
+
+class Batcher:
+    """Collect single calls into batches for ``fn(list) -> list`` run in ``pool``: a
+    batch goes when it has ``size`` items or ``delay`` seconds after its first one."""
+
+    def __init__(self, pool: Executor | None, fn: Callable[[list[Any]], list[Any]],
+                 size: int = 8, delay: float = 0.05) -> None:
+        self.pool, self.fn, self.size, self.delay = pool, fn, size, delay
+        self.pending: list[tuple[Any, asyncio.Future[Any]]] = []
+        self.timer: asyncio.TimerHandle | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def submit(self, arg: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self.pending.append((arg, future))
+        if len(self.pending) >= self.size:
+            self.flush()
+        elif self.timer is None:
+            self.timer = loop.call_later(self.delay, self.flush)
+        return await future
+
+    def flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        batch, self.pending = self.pending, []
+        if batch:
+            task = asyncio.ensure_future(self._run(batch))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _run(self, batch: list[tuple[Any, asyncio.Future[Any]]]) -> None:
+        try:
+            results = await run_in(self.pool, self.fn, [arg for arg, _ in batch])
+        except Exception as exc:  # every caller of the batch gets the error
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
