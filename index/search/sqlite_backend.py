@@ -188,6 +188,7 @@ class SqliteBackend(SearchBackend):
         if not self.path or self.path == ":memory:":
             raise SqliteSearchError("the SQLite search index needs a store file, not :memory:")
         self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()
         self._local = threading.local()
         self._ready = False
 
@@ -198,15 +199,18 @@ class SqliteBackend(SearchBackend):
         return cls(Store(cfg.resolved_store_url))
 
     # -- connections and schema -------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(Path(self.path), timeout=30, check_same_thread=False,
+                               isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        return conn
+
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(Path(self.path), timeout=30, check_same_thread=False,
-                                   isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA temp_store=MEMORY")
-            self._local.conn = conn
+            conn = self._local.conn = self._connect()
         if not self._ready:
             self._setup(conn)
         return conn
@@ -244,6 +248,10 @@ class SqliteBackend(SearchBackend):
     def sync(self, store: Any = None, progress: Progress | None = None, *,
              batch: int = 500) -> dict[str, Any]:
         """Fold the queue of new/changed articles into the index."""
+        with self._sync_lock:
+            return self._sync(progress, batch)
+
+    def _sync(self, progress: Progress | None, batch: int) -> dict[str, Any]:
         conn = self._conn()
         total = self.pending()
         done = indexed = 0
@@ -477,11 +485,18 @@ class SqliteBackend(SearchBackend):
                  progress: Progress | None = None) -> Iterator[dict[str, Any]]:
         """Keyset pagination on rowid: flat memory, each hit once."""
         p = params.normalised()
-        conn = self._fresh()
+        self._fresh()
         cond, args = _where(p)
         total = self.count(p) if progress else 0
-        last = 0
-        done = 0
+        conn = self._connect()  # its own connection: a stream may hop threads
+        try:
+            yield from self._keyset(conn, cond, args, batch, total, progress)
+        finally:
+            conn.close()
+
+    def _keyset(self, conn: sqlite3.Connection, cond: list[str], args: list[Any], batch: int,
+                total: int, progress: Progress | None) -> Iterator[dict[str, Any]]:
+        last = done = 0
         while True:
             rows = self._run(
                 conn,

@@ -1,0 +1,147 @@
+"""The HTTP JSON API (FastAPI): search, facets, timeline, actions, articles, export.
+
+Every error is JSON ``{"error": "<one line>"}``: 400 for a bad query, 422 for a
+parameter that fails validation, 404 for an unknown article, 503 when the search
+backend cannot be reached. The OpenAPI document is at ``/openapi.json`` and the
+interactive docs at ``/docs``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from index.search.query import MAX_SIZE, SearchError, SearchParams
+
+Values = Annotated[list[str], Query()]
+# the filter parameters shared by every search-like endpoint
+Q = Annotated[str, Query(max_length=2000, description="Query (simple_query_string syntax, "
+                                                      "field:value filters)")]
+From = Annotated[str | None, Query(alias="from", description="Published on or after")]
+To = Annotated[str | None, Query(alias="to", description="Published on or before")]
+All = Annotated[bool, Query(alias="all", description="Include non-relevant articles")]
+
+
+def _one_line(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:3]:
+        loc = ".".join(str(x) for x in err.get("loc", ()) if x not in ("query", "path", "body"))
+        parts.append(f"{loc}: {err.get('msg', 'invalid')}" if loc else err.get("msg", "invalid"))
+    return "; ".join(parts)
+
+
+def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht") -> FastAPI:
+    """An app over one search backend (and the store, for actions and articles)."""
+    from index.es import SearchBackendError
+    from index.search.sqlite_backend import SqliteSearchError
+
+    app = FastAPI(title=f"{title} API", version="1",
+                  description="Search Dutch and English news on AI-made sexual imagery and "
+                              "the regulatory actions taken against it.")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"error": _one_line(exc)}, status_code=422)
+
+    @app.exception_handler(SearchError)
+    async def _bad(_: Request, exc: SearchError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.exception_handler(SearchBackendError)
+    @app.exception_handler(SqliteSearchError)
+    async def _down(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=503)
+
+    def params(q: str, date_from: str | None, date_to: str | None, lang: list[str],
+               country: list[str], regulator: list[str], platform: list[str],
+               measure: list[str], status: list[str], source: list[str], include_all: bool,
+               **extra: Any) -> SearchParams:
+        return SearchParams(query=q, date_from=date_from, date_to=date_to, langs=lang,
+                            countries=country, regulators=regulator, platforms=platform,
+                            measures=measure, statuses=status, sources=source,
+                            relevant_only=not include_all, **extra)
+
+    @app.get("/api/search", summary="Search articles (hits, total, facets, highlights)")
+    def search(q: Q = "", date_from: From = None, date_to: To = None, lang: Values = [],  # noqa: B006
+               country: Values = [], regulator: Values = [], platform: Values = [],  # noqa: B006
+               measure: Values = [], status: Values = [], source: Values = [],  # noqa: B006
+               include_all: All = False,
+               sort: Literal["relevance", "date", "date_asc"] = "relevance",
+               page: Annotated[int, Query(ge=1)] = 1,
+               size: Annotated[int, Query(ge=0, le=MAX_SIZE)] = 10,
+               stories: bool = False, highlight: bool = True,
+               facets: bool = True) -> dict[str, Any]:
+        p = params(q, date_from, date_to, lang, country, regulator, platform, measure, status,
+                   source, include_all, sort=sort, page=page, size=size, stories=stories,
+                   highlight=highlight, facets=facets)
+        return backend.search(p).as_dict()
+
+    @app.get("/api/facets", summary="Facet counts for every filter field")
+    def facets(q: Q = "", date_from: From = None, date_to: To = None, lang: Values = [],  # noqa: B006
+               country: Values = [], regulator: Values = [], platform: Values = [],  # noqa: B006
+               measure: Values = [], status: Values = [], source: Values = [],  # noqa: B006
+               include_all: All = False,
+               facet_size: Annotated[int, Query(ge=1, le=200)] = 25) -> dict[str, Any]:
+        p = params(q, date_from, date_to, lang, country, regulator, platform, measure, status,
+                   source, include_all, size=0, facet_size=facet_size)
+        result = backend.search(p)
+        return {"total": result.total, "facets": result.facets}
+
+    @app.get("/api/timeline", summary="Article counts per day/week/month, split by lang or "
+                                      "country")
+    def timeline(q: Q = "", date_from: From = None, date_to: To = None, lang: Values = [],  # noqa: B006
+                 country: Values = [], regulator: Values = [], platform: Values = [],  # noqa: B006
+                 measure: Values = [], status: Values = [], source: Values = [],  # noqa: B006
+                 include_all: All = False,
+                 interval: Literal["day", "week", "month"] = "week",
+                 by: Literal["lang", "country", "none"] = "none") -> dict[str, Any]:
+        p = params(q, date_from, date_to, lang, country, regulator, platform, measure, status,
+                   source, include_all)
+        return backend.timeline(p, interval, by).as_dict()
+
+    @app.get("/api/actions", summary="Canonical regulatory actions with their sources")
+    def actions(actor: Values = [], measure: Values = [], status: Values = [],  # noqa: B006
+                country: Values = [], target: Values = [], lang: Values = [],  # noqa: B006
+                date_from: From = None, date_to: To = None, include_all: All = False,
+                limit: Annotated[int | None, Query(ge=1, le=10000)] = None) -> dict[str, Any]:
+        from index.search.actions import ActionFilter, list_actions
+
+        found = list_actions(store.engine, ActionFilter(
+            actors=actor, measures=measure, statuses=status, jurisdictions=country,
+            targets=target, langs=lang, date_from=date_from, date_to=date_to,
+            relevant_only=not include_all, limit=limit))
+        return {"total": len(found), "actions": found}
+
+    @app.get("/api/articles/{article_id}", summary="One article from the store, with events")
+    def article(article_id: Annotated[str, Path(max_length=40, pattern=r"^[0-9a-f]{1,40}$")]
+                ) -> Any:
+        from index.search.actions import get_article
+
+        found = get_article(store, article_id)
+        if found is None:
+            return JSONResponse({"error": f"no article {article_id}"}, status_code=404)
+        return found
+
+    @app.get("/api/export", summary="Every hit as CSV or JSON Lines (streamed)")
+    def export(q: Q = "", date_from: From = None, date_to: To = None, lang: Values = [],  # noqa: B006
+               country: Values = [], regulator: Values = [], platform: Values = [],  # noqa: B006
+               measure: Values = [], status: Values = [], source: Values = [],  # noqa: B006
+               include_all: All = False, format: Literal["csv", "jsonl"] = "jsonl",
+               text: bool = True) -> StreamingResponse:
+        from index.search import export as exporter
+
+        p = params(q, date_from, date_to, lang, country, regulator, platform, measure, status,
+                   source, include_all).normalised()  # 400 before streaming starts
+        media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+        body = exporter.lines(backend.iter_all(p), format, include_text=text)
+        return StreamingResponse(body, media_type=media, headers={
+            "Content-Disposition": f'attachment; filename="toezicht-export.{format}"'})
+
+    @app.get("/api/health", summary="Backend name and document count")
+    def health() -> dict[str, Any]:
+        return {"backend": backend.name,
+                "articles": backend.count(SearchParams(relevant_only=False))}
+
+    return app

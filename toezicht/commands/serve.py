@@ -1,0 +1,54 @@
+"""`toezicht serve`: the HTTP JSON API (FastAPI on uvicorn)."""
+
+from __future__ import annotations
+
+import click
+
+from toezicht.config import Config
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (the API has no authentication: keep it local "
+                   "or put it behind a proxy).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--backend", type=click.Choice(["elasticsearch", "sqlite"]),
+              help="Search backend (default: the search_backend setting).")
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info",
+                                                "debug"]), default="info", show_default=True)
+@click.pass_obj
+def serve(cfg: Config, host: str, port: int, backend: str | None, log_level: str) -> None:
+    """Serve the search API: /api/search, /api/facets, /api/timeline, /api/actions,
+    /api/articles/{id}, /api/export and /api/health; OpenAPI at /openapi.json,
+    interactive docs at /docs.
+
+      toezicht serve --port 8000
+
+      curl 'http://127.0.0.1:8000/api/search?q=grok&country=GB&stories=true'
+    """
+    try:
+        import uvicorn
+
+        from index.search.api import create_app
+    except ImportError as exc:
+        raise click.ClickException(f"serve needs fastapi and uvicorn ({exc.name} is missing): "
+                                   "pip install fastapi uvicorn") from None
+    from index.es import SearchBackendError, check_reachable
+    from index.search import SearchError, open_backend
+    from index.search.sqlite_backend import SqliteSearchError
+    from index.store import Store, StoreError
+
+    try:
+        store = Store(cfg.resolved_store_url)
+        engine = open_backend(cfg, backend, store=store)
+        if engine.name == "elasticsearch":
+            check_reachable(engine.client)
+    except (SearchError, SqliteSearchError, StoreError, SearchBackendError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if host not in LOOPBACK:
+        click.echo(f"warning: listening on {host}: the API has no authentication", err=True)
+    click.echo(f"Toezicht API ({engine.name}) on http://{host}:{port}/ — docs at /docs",
+               err=True)
+    uvicorn.run(create_app(engine, store), host=host, port=port, log_level=log_level)
