@@ -146,24 +146,17 @@ def _block_text(el: HtmlElement) -> str:
 
 
 def _without(el: HtmlElement, drops: set[Any]) -> HtmlElement:
-    """A copy of ``el`` with the elements in ``drops`` removed."""
+    """``el`` itself, or a copy of it with the elements in ``drops`` removed."""
     inner = [d for d in el.iterdescendants() if d in drops]
     if not inner:
         return el
     clone = copy.deepcopy(el)
-    # map by path: the copy has the same structure
-    paths = [el.getroottree().getpath(d) for d in inner]
-    base = el.getroottree().getpath(el)
-    for path in paths:
-        rel = "." + path[len(base):]
-        for victim in clone.xpath(rel):
-            parent = victim.getparent()
-            if parent is not None:
-                tail = victim.tail
-                parent.remove(victim)
-                if tail:
-                    prev = parent
-                    prev.text = (prev.text or "") + tail
+    tree = el.getroottree()
+    base = tree.getpath(el)
+    victims = [v for d in inner for v in clone.xpath("." + tree.getpath(d)[len(base):])]
+    for victim in victims:  # resolved first: removing shifts sibling positions
+        if victim.getparent() is not None:
+            victim.drop_tree()
     clone.tail = None
     return clone
 
