@@ -1,0 +1,289 @@
+# ruff: noqa: F811  (pytest fixtures imported from index.search.testing)
+"""Search over the synthetic corpus (index/search/synthetic.py), run against
+both backends: Elasticsearch (the real node) and SQLite FTS5. Exact counts.
+
+Corpus: 18 relevant articles in 13 stories (12 en, 6 nl) + 3 off-topic."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from index.search import SearchError, SearchParams
+from index.search.testing import (  # noqa: F401  (fixtures)
+    cli_env,
+    corpus_alias,
+    corpus_dir,
+    corpus_store,
+    search_backend,
+)
+
+
+def P(query: str = "", **kw) -> SearchParams:
+    return SearchParams(query=query, **kw)
+
+
+QUERIES = [  # query, articles, stories
+    ("", 18, 13),
+    ("*", 18, 13),
+    ("grok", 12, 8),
+    ("GROK", 12, 8),
+    ("ofcom", 5, 2),
+    ("investigation", 3, 1),
+    ("onderzoek", 2, 1),
+    ('"formal investigation"', 3, 1),
+    ("maleisie", 1, 1),  # accents folded: Maleisië
+    ("Maleisië", 1, 1),
+    ("nudif*", 5, 4),
+    ("deepfake*", 7, 5),
+    ("grok -ofcom", 7, 6),
+    ("grok NOT ofcom", 7, 6),
+    ("-grok", 6, 5),
+    ("grok | clothoff", 13, 9),
+    ("grok OR clothoff", 13, 9),
+    ("(ofcom OR commission) AND x", 6, 3),
+    ("+ofcom +x", 5, 2),
+    ("reuters", 4, 3),
+    ("women", 6, 3),
+    ("verbod", 0, 0),
+    ("grok country:GB", 5, 2),
+    ("country:gb -platform:grok", 3, 2),
+    ("lang:nl grok", 5, 4),
+    ("measure:legislation", 4, 3),
+    ("status:planned", 3, 2),
+    ("regulator:ofcom lang:en", 3, 1),
+    ("source:dagblad", 3, 3),
+    ("platform:grok platform:clothoff", 14, 10),
+]
+
+
+@pytest.mark.parametrize("query,articles,stories", QUERIES)
+def test_query_counts(search_backend, query, articles, stories):
+    result = search_backend.search(P(query, stories=True, size=20))
+    assert (result.total, result.total_stories) == (articles, stories)
+    assert len(result.hits) == min(stories, 20)
+    assert sum(h["story_size"] for h in result.hits) == articles
+
+
+def test_relevant_only_by_default(search_backend):
+    assert search_backend.count(P("investigation")) == 3
+    assert search_backend.count(P("investigation", relevant_only=False)) == 4
+    assert search_backend.count(P(relevant_only=False)) == 21
+
+
+FILTERS = [
+    ({"langs": ["nl"]}, 6),
+    ({"langs": ["en", "nl"]}, 18),
+    ({"countries": ["GB"]}, 8),
+    ({"countries": ["gb", "EU"]}, 11),
+    ({"regulators": ["uk-government"]}, 3),
+    ({"platforms": ["grok"]}, 12),
+    ({"platforms": ["xAI"]}, 4),
+    ({"measures": ["block"]}, 4),
+    ({"statuses": ["potential"]}, 1),
+    ({"sources": ["wire-uk"]}, 3),
+    ({"date_from": "2026-01-12"}, 7),
+    ({"date_from": "2026-01", "date_to": "2026-01-11"}, 6),
+    ({"date_to": "2025-12"}, 5),
+    ({"date_from": "2025", "date_to": "2025"}, 5),
+    ({"date_from": "2026-01-13", "date_to": "2026-01-13"}, 2),
+    ({"exclude": {"langs": ["en"]}}, 6),
+    ({"countries": ["GB"], "measures": ["legislation"], "statuses": ["actual"]}, 1),
+]
+
+
+@pytest.mark.parametrize("filters,expected", FILTERS)
+def test_filters(search_backend, filters, expected):
+    assert search_backend.count(P(**filters)) == expected
+    assert search_backend.search(P(**filters, size=0)).total == expected
+
+
+def test_facets_for_every_filter_field(search_backend):
+    facets = search_backend.facets(P())
+    as_dict = {name: {b["key"]: b["count"] for b in buckets} for name, buckets in facets.items()}
+    assert as_dict["lang"] == {"en": 12, "nl": 6}
+    assert as_dict["countries"] == {"GB": 8, "EU": 3, "ID": 2, "NL": 2, "AU": 1, "MY": 1,
+                                    "US": 1}
+    assert as_dict["platforms"] == {"Grok": 12, "X": 7, "xAI": 4, "Clothoff": 2}
+    assert as_dict["regulators"] == {
+        "ofcom": 5, "uk-government": 3, "european-commission": 2, "komdigi": 2,
+        "esafety-commissioner": 1, "mcmc": 1, "ministerie-van-justitie-en-veiligheid": 1,
+        "san-francisco-city-attorney": 1}
+    assert as_dict["measures"] == {"investigation": 5, "block": 4, "legislation": 4, "order": 2,
+                                   "fine": 1, "legal_action": 1, "platform_measure": 1,
+                                   "warning": 1}
+    assert as_dict["statuses"] == {"actual": 14, "planned": 3, "potential": 1}
+    assert as_dict["source"] == {"dagblad": 3, "nieuwsdienst": 3, "wire-uk": 3,
+                                 "brusselsreport": 2, "dailynews": 2, "techpost": 2,
+                                 "ausnews": 1, "uswire": 1, "wire-asia": 1}
+    # ordered by count, then key (both backends)
+    assert [b["key"] for b in facets["countries"]] == ["GB", "EU", "ID", "NL", "AU", "MY", "US"]
+
+
+def test_facets_follow_the_query(search_backend):
+    facets = search_backend.facets(P("grok", langs=["nl"]))
+    assert {b["key"]: b["count"] for b in facets["countries"]} == {"GB": 2, "EU": 1, "MY": 1,
+                                                                   "NL": 1}
+
+
+def test_week_timeline_by_lang(search_backend):
+    tl = search_backend.timeline(P(), "week", "lang")
+    assert tl.series == ["en", "nl"]
+    assert len(tl.buckets) == 23  # 2025-08-11 .. 2026-01-12, empty weeks included
+    nonzero = {b["key"]: (b["total"], b["by"]["en"], b["by"]["nl"]) for b in tl.buckets
+               if b["total"]}
+    assert nonzero == {"2025-08-11": (1, 1, 0), "2025-09-29": (1, 1, 0),
+                       "2025-11-17": (1, 0, 1), "2025-12-15": (2, 2, 0),
+                       "2026-01-05": (6, 3, 3), "2026-01-12": (7, 5, 2)}
+
+
+def test_month_and_day_timelines(search_backend):
+    month = search_backend.timeline(P(), "month", "country")
+    assert [(b["key"], b["total"]) for b in month.buckets] == [
+        ("2025-08-01", 1), ("2025-09-01", 0), ("2025-10-01", 1), ("2025-11-01", 1),
+        ("2025-12-01", 2), ("2026-01-01", 13)]
+    jan = month.buckets[-1]["by"]
+    assert (jan["GB"], jan["EU"], jan["ID"], jan["MY"], jan["NL"]) == (6, 3, 2, 1, 1)
+    day = search_backend.timeline(P("grok", date_from="2026-01-08"), "day", "none")
+    assert [(b["key"], b["total"]) for b in day.buckets] == [
+        ("2026-01-08", 1), ("2026-01-09", 2), ("2026-01-10", 2), ("2026-01-11", 1),
+        ("2026-01-12", 3), ("2026-01-13", 2), ("2026-01-14", 1)]
+
+
+def test_stories_collapse_syndicated_copies(search_backend):
+    result = search_backend.search(P("ofcom", stories=True, sort="date"))
+    assert [(h["lang"], h["story_size"]) for h in result.hits] == [("nl", 2), ("en", 3)]
+    plain = search_backend.search(P("ofcom", sort="date", size=10))
+    assert len({h["story_id"] for h in plain.hits}) == 2
+
+
+def test_story_ids_are_shared_by_both_backends(search_backend, corpus_store):
+    from index.search.stories import story_ids
+
+    hits = search_backend.search(P(size=50, relevant_only=False)).hits
+    stored = story_ids(corpus_store.engine, [h["id"] for h in hits])
+    assert {h["id"]: h["story_id"] for h in hits} == stored
+    assert len(set(stored.values())) == 16  # 13 stories + 3 off-topic
+
+
+def test_sort_paging_and_highlight(search_backend):
+    first = search_backend.search(P(sort="date", size=5))
+    second = search_backend.search(P(sort="date", size=5, page=2))
+    dates = [h["published"] for h in first.hits + second.hits]
+    assert dates[0].startswith("2026-01-15") and len(set(h["id"] for h in first.hits
+                                                         + second.hits)) == 10
+    assert search_backend.search(P(sort="date_asc", size=1)).hits[0]["published"] \
+        .startswith("2025-08-15")
+    hit = search_backend.search(P("maleisie", size=1)).hits[0]
+    assert "«Maleisië»" in hit["snippet"] and "«Maleisië»" in hit["title"]
+    assert search_backend.search(P("ofcom", size=1)).hits[0]["title"].count("«") >= 1
+    plain = search_backend.search(P("ofcom", size=1, highlight=False)).hits[0]
+    assert "«" not in plain["title"]
+    assert search_backend.search(P(page=3, size=10)).hits == []
+
+
+BAD_QUERIES = ['"unclosed', "((grok", "grok)", "a AND", "OR b", "NOT", "|", "x*",
+               "country:USA", "measure:ban", "status:maybe", "lang:dutch", "(lang:nl)",
+               "lang:nl | grok", "+-+", "a" * 2001]
+
+
+@pytest.mark.parametrize("query", BAD_QUERIES)
+def test_malformed_queries_are_one_line_errors(search_backend, query):
+    with pytest.raises(SearchError) as err:
+        search_backend.search(P(query))
+    assert "\n" not in str(err.value) and str(err.value)
+
+
+SURVIVING = ["\\", "~~~", "*?*", "onderzoek~2", "/regex[/", "ünïcødé 😀", '"" ""',
+             "title:foo]", "a - b", "grok --", "AND_OR", "x.com", "e-mail"]
+
+
+@pytest.mark.parametrize("query", SURVIVING)
+def test_odd_queries_still_search(search_backend, query):
+    assert isinstance(search_backend.search(P(query)).total, int)
+
+
+@pytest.mark.parametrize("params,message", [
+    ({"page": 0}, "page"), ({"size": 1001}, "size"), ({"size": 100, "page": 101}, "beyond"),
+    ({"sort": "oldest"}, "sort"), ({"date_from": "12-01-2026"}, "not a date"),
+    ({"date_to": "2026-13-01"}, "not a date"),
+    ({"date_from": "2026-02-01", "date_to": "2026-01-01"}, "after"),
+    ({"measures": ["ban"]}, "measure"), ({"countries": ["Nederland"]}, "country"),
+])
+def test_bad_parameters_are_one_line_errors(search_backend, params, message):
+    with pytest.raises(SearchError, match=message):
+        search_backend.search(P(**params))
+
+
+def test_bad_timeline_arguments(search_backend):
+    with pytest.raises(SearchError, match="interval"):
+        search_backend.timeline(P(), "year", "lang")
+    with pytest.raises(SearchError, match="split"):
+        search_backend.timeline(P(), "week", "source")
+
+
+def test_sqlite_index_follows_the_store(corpus_store, tmp_path):
+    """New and changed articles reach the FTS index through the trigger queue."""
+    from index.search.sqlite_backend import SqliteBackend
+    from index.search.synthetic import corpus
+    from index.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'fresh.db'}")
+    arts = corpus()
+    store.save_articles(arts[:5])
+    backend = SqliteBackend(store)
+    assert backend.count(P(relevant_only=False)) == 5
+    store.save_articles(arts[5:])
+    assert backend.pending() == 16
+    assert backend.count(P(relevant_only=False)) == 21 and backend.pending() == 0
+    changed = dict(arts[0], title="Volledig nieuwe kop over zeldzaamwoord")
+    store.save_articles([changed])
+    assert backend.count(P("zeldzaamwoord")) == 1
+    store.mark_synced([arts[0]["id"]])  # Elasticsearch bookkeeping does not queue
+    assert backend.pending() == 0
+    backend.close()
+
+
+# -- the command --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["elasticsearch", "sqlite"])
+def test_cli_search_timeline_chart_and_formats(backend, corpus_dir, corpus_alias, es_url,
+                                                tmp_path):
+    import csv
+    import io
+    import json
+
+    from toezicht.cli import cli
+
+    env = cli_env(corpus_dir, es_url, corpus_alias, backend)
+    run = CliRunner().invoke
+    table = run(cli, ["search", "grok", "--stories", "--country", "GB"], env=env)
+    assert table.exit_code == 0, table.output
+    assert "5 article(s) in 2 stor(ies) for 'grok'" in table.stdout
+    data = json.loads(run(cli, ["search", "grok country:GB", "--format", "json"],
+                          env=env).stdout)
+    assert data["total"] == 5 and data["backend"] == backend
+    rows = list(csv.DictReader(io.StringIO(run(cli, ["search", "ofcom", "--format", "csv"],
+                                               env=env).stdout)))
+    assert len(rows) == 5 and rows[0]["platforms"] in ("X;Grok", "Grok;X")
+    chart = tmp_path / "grok.svg"
+    tl = run(cli, ["search", "grok", "--timeline", "week", "--by", "lang", "--chart",
+                   str(chart)], env=env)
+    assert tl.exit_code == 0, tl.output
+    assert "2026-01-12" in tl.stdout and chart.read_text().lstrip().startswith("<?xml")
+    png = tmp_path / "all.png"
+    assert run(cli, ["search", "--timeline", "month", "--chart", str(png)],
+               env=env).exit_code == 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    tl_csv = run(cli, ["search", "--timeline", "month", "--by", "lang", "--format", "csv"],
+                 env=env).stdout.splitlines()
+    assert tl_csv[0] == "bucket,total,en,nl" and tl_csv[-1] == "2026-01-01,13,8,5"
+    for args, message in ((["search", "(grok"], "unbalanced '('"),
+                          (["search", "--from", "gisteren"], "not a date"),
+                          (["search", "--chart", "x.png"], "needs --timeline"),
+                          (["search", "--timeline", "week", "--chart", "x.pdf"], "png or .svg"),
+                          (["search", "--measure", "ban"], "measure 'ban' is unknown")):
+        bad = run(cli, args, env=env)
+        assert bad.exit_code == 1, args
+        assert len(bad.stderr.strip().splitlines()) == 1 and message in bad.stderr, bad.stderr
