@@ -1,0 +1,119 @@
+# ruff: noqa: F811  (pytest fixtures imported from index.search.testing)
+"""The HTTP API over real HTTP (uvicorn in a thread on a free port), on both
+backends: search, facets, timeline, actions, articles, export, OpenAPI, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from index.search.testing import corpus_alias, corpus_dir, corpus_store, search_backend  # noqa: F401
+
+
+@pytest.fixture(scope="module")
+def api(search_backend, corpus_store) -> Iterator[httpx.Client]:
+    import uvicorn
+
+    from index.search.api import create_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(search_backend, corpus_store),
+                                           host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        yield client
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_search(api, search_backend):
+    r = api.get("/api/search", params={"q": "grok", "country": "GB", "stories": "true"})
+    assert r.status_code == 200
+    data = r.json()
+    assert (data["total"], data["total_stories"], data["backend"]) == (5, 2, search_backend.name)
+    assert sorted(h["story_size"] for h in data["hits"]) == [2, 3]
+    assert "«" in data["hits"][0]["snippet"]
+    both = api.get("/api/search", params=[("lang", "nl"), ("lang", "en"), ("size", "0")]).json()
+    assert both["total"] == 18 and both["hits"] == []
+    assert api.get("/api/search", params={"q": "investigation", "all": "true"}).json()[
+        "total"] == 4
+    assert api.get("/api/search", params={"from": "2026-01-13", "to": "2026-01-13"}).json()[
+        "total"] == 2
+
+
+def test_facets_and_timeline(api):
+    facets = api.get("/api/facets", params={"q": "grok", "lang": "nl"}).json()
+    assert facets["total"] == 5
+    assert {b["key"]: b["count"] for b in facets["facets"]["countries"]} == {
+        "GB": 2, "EU": 1, "MY": 1, "NL": 1}
+    tl = api.get("/api/timeline", params={"interval": "week", "by": "lang"}).json()
+    assert tl["series"] == ["en", "nl"] and len(tl["buckets"]) == 23
+    assert tl["buckets"][-1] == {"key": "2026-01-12", "total": 7, "by": {"en": 5, "nl": 2}}
+
+
+def test_actions_and_article(api, corpus_store):
+    data = api.get("/api/actions", params={"target": "Grok", "measure": "block"}).json()
+    assert data["total"] == 3
+    assert {a["actor"] for a in data["actions"]} == {"EU", "mcmc", "komdigi"}
+    source = data["actions"][0]["sources"][0]
+    article = api.get(f"/api/articles/{source['id']}").json()
+    assert article["url"] == source["url"] and article["text"]
+    assert article["events"][0]["action_id"] == data["actions"][0]["action_id"]
+    assert api.get("/api/articles/0123abcd").status_code == 404
+
+
+def test_export_streams_every_hit(api):
+    r = api.get("/api/export", params={"q": "ofcom", "format": "csv", "text": "false"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == 5 and "text" not in rows[0]
+    r = api.get("/api/export", params={"all": "true"})
+    lines = [json.loads(x) for x in r.text.splitlines()]
+    assert len(lines) == 21 and len({x["id"] for x in lines}) == 21
+
+
+def test_openapi_document(api):
+    doc = api.get("/openapi.json").json()
+    assert {"/api/search", "/api/facets", "/api/timeline", "/api/actions",
+            "/api/articles/{article_id}", "/api/export"} <= set(doc["paths"])
+    names = {p["name"] for p in doc["paths"]["/api/search"]["get"]["parameters"]}
+    assert {"q", "from", "to", "lang", "country", "regulator", "platform", "measure", "status",
+            "source", "all", "sort", "page", "size", "stories"} <= names
+
+
+@pytest.mark.parametrize("path,params,status,message", [
+    ("/api/search", {"q": "(grok"}, 400, "unbalanced '('"),
+    ("/api/search", {"q": "country:USA"}, 400, "not an ISO code"),
+    ("/api/search", {"from": "gisteren"}, 400, "not a date"),
+    ("/api/search", {"size": "5000"}, 422, "size"),
+    ("/api/search", {"page": "0"}, 422, "page"),
+    ("/api/search", {"page": "abc"}, 422, "page"),
+    ("/api/search", {"sort": "oldest"}, 422, "sort"),
+    ("/api/search", {"measure": "ban"}, 400, "measure 'ban' is unknown"),
+    ("/api/timeline", {"interval": "year"}, 422, "interval"),
+    ("/api/timeline", {"by": "source"}, 422, "by"),
+    ("/api/actions", {"status": "done"}, 400, "status"),
+    ("/api/export", {"format": "xml"}, 422, "format"),
+    ("/api/export", {"q": "a |"}, 400, "both sides"),
+    ("/api/articles/not-an-id!", {}, 422, "article_id"),
+])
+def test_bad_input_is_a_clear_4xx(api, path, params, status, message):
+    r = api.get(path, params=params)
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert message in error and "\n" not in error
