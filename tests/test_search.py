@@ -287,3 +287,61 @@ def test_cli_search_timeline_chart_and_formats(backend, corpus_dir, corpus_alias
         bad = run(cli, args, env=env)
         assert bad.exit_code == 1, args
         assert len(bad.stderr.strip().splitlines()) == 1 and message in bad.stderr, bad.stderr
+
+
+# -- rebuild without downtime -------------------------------------------------------
+
+
+def test_rebuild_never_interrupts_searches(es_client, es_alias, tmp_path):
+    """Threads keep searching while `rebuild` loads a new index and swaps the alias
+    (twice): no search fails and none sees fewer hits than before."""
+    import threading
+
+    from index import es
+    from index.search.es_backend import ElasticsearchBackend
+    from index.search.synthetic import bulk, corpus
+    from index.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'rebuild.db'}")
+    store.save_articles(corpus())
+    batch: list = []
+    for art in bulk(1000, seed=7):
+        batch.append(art)
+        if len(batch) == 500:
+            store.save_articles(batch)
+            batch = []
+    es.sync(store, es_client, es_alias)
+    backend = ElasticsearchBackend(es_client, es_alias)
+    queries = [P("grok"), P("ofcom", stories=True), P(countries=["GB"]), P("toezichthouder")]
+    expected = [backend.search(q).total for q in queries]
+    assert min(expected) > 0
+    stop = threading.Event()
+    seen: list[tuple[int, int]] = []
+    errors: list[str] = []
+
+    def searcher(offset: int) -> None:
+        i = offset
+        while not stop.is_set():
+            try:
+                seen.append((i % len(queries), backend.search(queries[i % len(queries)]).total))
+            except Exception as exc:  # noqa: BLE001 (any failure is the finding)
+                errors.append(f"{exc.__class__.__name__}: {exc}")
+            i += 1
+
+    threads = [threading.Thread(target=searcher, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        indices = []
+        for _ in range(2):
+            result = es.rebuild(store, es_client, es_alias, chunk_size=100)
+            assert result["indexed"] == 1021 and result["failed"] == 0
+            indices.append(result["index"])
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert len(seen) > 20
+    assert {(q, n) for q, n in seen} == {(q, expected[q]) for q in range(len(queries))}
+    assert es.alias_indices(es_client, es_alias) == [indices[-1]]
