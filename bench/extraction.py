@@ -5,7 +5,7 @@ plain trafilatura on the same pages in the same run. Metric as in the benchmark'
 evaluate.py: per page, multiset matching of 4-token shingles normalised per page;
 precision and recall averaged over pages; F1 from those averages.
 
-    python bench/extraction.py [--data DIR] [--limit N]
+    python bench/extraction.py [--data DIR] [--limit N] [--quick] [--json FILE]
 """
 
 from __future__ import annotations
@@ -56,17 +56,28 @@ def summarise(scores: list[tuple[float, float, float]]) -> dict[str, float]:
             "f1": 2 * precision * recall / (precision + recall)}
 
 
-def run(name: str, extract: Callable[[bytes, str], str], pages: list[tuple[str, bytes, str, str]]
-        ) -> dict[str, float]:
-    scores = []
-    start = time.perf_counter()
-    for _key, html, url, truth in pages:
-        scores.append(page_scores(truth, extract(html, url)))
-    elapsed = time.perf_counter() - start
-    result = summarise(scores) | {"pages_per_s": len(pages) / elapsed, "seconds": elapsed}
-    print(f"{name:<22} P={result['precision']:.3f} R={result['recall']:.3f} "
-          f"F1={result['f1']:.3f}  {result['pages_per_s']:.1f} pages/s", flush=True)
-    return result
+def run_all(extractors: dict[str, Callable[[bytes, str], str]],
+            pages: list[tuple[str, bytes, str, str]]) -> dict[str, dict[str, float]]:
+    """Every extractor on every page, interleaved page by page (the order rotating), so
+    load on a shared machine drifts into all timings alike."""
+    names = list(extractors)
+    scores: dict[str, list] = {n: [] for n in names}
+    seconds = dict.fromkeys(names, 0.0)
+    for i, (_key, html, url, truth) in enumerate(pages):
+        order = names[i % len(names):] + names[:i % len(names)]
+        for name in order:
+            start = time.perf_counter()
+            text = extractors[name](html, url)
+            seconds[name] += time.perf_counter() - start
+            scores[name].append(page_scores(truth, text))
+    out = {}
+    for name in names:
+        result = summarise(scores[name]) | {"pages_per_s": len(pages) / seconds[name],
+                                            "seconds": seconds[name]}
+        print(f"{name:<28} P={result['precision']:.3f} R={result['recall']:.3f} "
+              f"F1={result['f1']:.3f}  {result['pages_per_s']:.1f} pages/s", flush=True)
+        out[name] = result
+    return out
 
 
 def trafilatura_plain(html: bytes, url: str) -> str:
@@ -81,11 +92,32 @@ def toezicht_extract(html: bytes, url: str) -> str:
     return (extract_article(html, url) or {}).get("text") or ""
 
 
+def toezicht_without(*parts: str) -> Callable[[bytes, str], str]:
+    """Toezicht with the site overrides and/or the recall retry switched off, to
+    measure what they cost."""
+    def extract(html: bytes, url: str) -> str:
+        from crawler import extract as ex
+        from crawler import sites
+
+        saved = ex.SHORT_TEXT, sites.site_for
+        try:
+            if "retry" in parts:
+                ex.SHORT_TEXT = 0
+            if "overrides" in parts:
+                sites.site_for = lambda url, specs=None: None
+            return (ex.extract_article(html, url) or {}).get("text") or ""
+        finally:
+            ex.SHORT_TEXT, sites.site_for = saved
+    return extract
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument("--quick", action="store_true",
+                        help="only plain trafilatura and Toezicht (no cost breakdown)")
     args = parser.parse_args()
     truth_file = args.data / "ground-truth.json"
     if not truth_file.exists():
@@ -97,13 +129,21 @@ def main() -> int:
         html = gzip.decompress((args.data / "html" / f"{key}.html.gz").read_bytes())
         pages.append((key, html, truth[key].get("url", ""), truth[key].get("articleBody", "")))
     print(f"{len(pages)} pages; published baseline: trafilatura 2.0.0 F1 0.958")
-    results = {
-        "trafilatura (baseline)": run("trafilatura (baseline)", trafilatura_plain, pages),
-        "toezicht": run("toezicht", toezicht_extract, pages),
-    }
-    base, ours = results["trafilatura (baseline)"], results["toezicht"]
-    extra_ms = (ours["seconds"] - base["seconds"]) / len(pages) * 1000
-    print(f"F1 difference: {ours['f1'] - base['f1']:+.3f}; extra time per page: {extra_ms:+.1f} ms")
+    baseline = "trafilatura (baseline)"
+    extractors = {baseline: trafilatura_plain, "toezicht": toezicht_extract}
+    if not args.quick:
+        extractors["toezicht -overrides"] = toezicht_without("overrides")
+        extractors["toezicht -overrides -retry"] = toezicht_without("overrides", "retry")
+    results = run_all(extractors, pages)
+    base, ours = results[baseline], results["toezicht"]
+    ms = {name: r["seconds"] / len(pages) * 1000 for name, r in results.items()}
+    print(f"F1 difference: {ours['f1'] - base['f1']:+.3f}; extra time per page vs plain "
+          f"trafilatura: {ms['toezicht'] - ms[baseline]:+.1f} ms")
+    if not args.quick:
+        print(f"of which: site overrides {ms['toezicht'] - ms['toezicht -overrides']:+.1f} ms, "
+              f"recall retry {ms['toezicht -overrides'] - ms['toezicht -overrides -retry']:+.1f}"
+              f" ms, the rest (metadata, not-an-article checks, precision mode) "
+              f"{ms['toezicht -overrides -retry'] - ms[baseline]:+.1f} ms")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

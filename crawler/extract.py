@@ -1,4 +1,5 @@
-"""HTML page → article dict, with trafilatura for the main text.
+"""HTML page → article dict: per-site overrides, then trafilatura (precision mode, recall
+retry when it finds little) for the main text; metadata; not-an-article check.
 
 Pure (no I/O), so it runs in worker processes and in ``toezicht reprocess``.
 
@@ -18,14 +19,11 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
-from trafilatura import bare_extraction
-from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
+from crawler.quality import MIN_ARTICLE_CHARS  # noqa: F401  (re-exported)
 from crawler.urls import pick_canonical
 from index.ids import article_id
-
-MIN_ARTICLE_CHARS = 250  # less main text than this: not an article (index, paywall, error)
 
 MONTHS: dict[str, int] = {}
 for _num, _names in enumerate([
@@ -184,6 +182,91 @@ def url_date(url: str) -> tuple[str, str] | None:
     return None
 
 
+# -- dates relative to the fetch ---------------------------------------------------
+_NUMBER_WORDS = {"een": 1, "één": 1, "a": 1, "an": 1, "one": 1, "twee": 2, "two": 2,
+                 "drie": 3, "three": 3, "vier": 4, "four": 4, "vijf": 5, "five": 5}
+_RELATIVE_DAY = re.compile(r"\b(eergisteren|gisteren|yesterday|vandaag|today)\b", re.IGNORECASE)
+_RELATIVE_AGO = re.compile(
+    r"\b(\d{1,3}|een|één|an?|one|twee|two|drie|three|vier|four|vijf|five)\s*"
+    r"(minuten|minuut|minutes?|mins?|min|uur|hours?|hrs?|u|dagen|dag|days?)\s+"
+    r"(geleden|ago)\b", re.IGNORECASE)
+# "13 januari", "13 jan." (no year: the byline of a recent article)
+_DM_TEXT = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th|e|ste|de)?\.?\s+(?:of\s+)?({_MONTH_RE})\b\.?(?!\s*,?\s*(?:19|20)\d\d)",
+    re.IGNORECASE)
+_MD_TEXT = re.compile(
+    rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*,?\s*(?:19|20)\d\d)(?![:.]\d)",
+    re.IGNORECASE)
+LOCAL_ZONES = {"nl": "Europe/Amsterdam", "en": "Europe/London"}
+
+
+def fetch_moment(fetched_at: str | datetime | None, lang: str | None = None) -> datetime:
+    """The fetch time as an aware datetime in the publisher's likely zone (Dutch pages:
+    Amsterdam), so "gisteren" at 00:30 local time is the right day."""
+    when: datetime | None = None
+    if isinstance(fetched_at, datetime):
+        when = fetched_at
+    elif fetched_at:
+        try:
+            when = datetime.fromisoformat(str(fetched_at).replace("Z", "+00:00"))
+        except ValueError:
+            when = None
+    when = when or datetime.now(UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    zone = LOCAL_ZONES.get(lang or "")
+    if zone:
+        try:
+            from zoneinfo import ZoneInfo
+
+            when = when.astimezone(ZoneInfo(zone))
+        except Exception:  # no tz database: stay in UTC
+            pass
+    return when
+
+
+def relative_date(text: str, fetched_at: str | datetime | None = None,
+                  lang: str | None = None) -> tuple[str, str] | None:
+    """ "gisteren", "yesterday", "vandaag", "3 uur geleden", "2 days ago" → the day,
+    counted back from the fetch time."""
+    now = fetch_moment(fetched_at, lang)
+    best: tuple[int, date] | None = None
+    m = _RELATIVE_DAY.search(text)
+    if m:
+        back = {"eergisteren": 2, "gisteren": 1, "yesterday": 1}.get(m.group(1).lower(), 0)
+        best = (m.start(), (now - timedelta(days=back)).date())
+    m = _RELATIVE_AGO.search(text)
+    if m and (best is None or m.start() < best[0]):
+        raw = m.group(1).lower()
+        n = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw, 1)
+        unit = m.group(2).lower()
+        delta = (timedelta(minutes=n) if unit.startswith("min") else
+                 timedelta(days=n) if unit.startswith(("dag", "day")) else timedelta(hours=n))
+        best = (m.start(), (now - delta).date())
+    return (best[1].isoformat(), "day") if best else None
+
+
+def yearless_date(text: str, fetched_at: str | datetime | None = None,
+                  lang: str | None = None) -> tuple[str, str] | None:
+    """ "13 januari", "Jan 13" → that day in the fetch year (or the year before when it
+    would lie in the future)."""
+    now = fetch_moment(fetched_at, lang).date()
+    found: list[tuple[int, int, int]] = []
+    for m in _DM_TEXT.finditer(text):
+        found.append((m.start(), MONTHS[m.group(2).lower()], int(m.group(1))))
+    for m in _MD_TEXT.finditer(text):
+        found.append((m.start(), MONTHS[m.group(1).lower()], int(m.group(2))))
+    for _pos, month, day in sorted(found):
+        for year in (now.year, now.year - 1):
+            try:
+                candidate = date(year, month, day)
+            except ValueError:
+                break
+            if candidate <= now + timedelta(days=1):
+                return candidate.isoformat(), "day"
+    return None
+
+
 # -- markup metadata -------------------------------------------------------------
 def _jsonld_objects(tree: HtmlElement) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
@@ -226,6 +309,17 @@ def _names(value: Any) -> list[str]:
     return []
 
 
+def _people(value: Any) -> Any:
+    """JSON-LD authors without organisations (``"author": {"@type": "Organization"}``
+    names the publisher, not a writer)."""
+    if isinstance(value, list):
+        return [v for v in value if not (isinstance(v, dict) and "organization" in " ".join(
+            _types(v)))]
+    if isinstance(value, dict) and "organization" in " ".join(_types(value)):
+        return None
+    return value
+
+
 def _first_url(value: Any) -> str | None:
     if isinstance(value, str):
         return value
@@ -241,8 +335,13 @@ def markup_metadata(tree: HtmlElement) -> dict[str, Any]:
     the page's JSON-LD, ``<meta>``, ``<time>`` and ``<link>`` elements."""
     meta: dict[str, Any] = {}
     objs = _jsonld_objects(tree)
+    meta["jsonld_types"] = {t for o in objs for t in _types(o)}
     articles = [o for o in objs if _types(o) & ARTICLE_TYPES] or [
         o for o in objs if "datePublished" in o]
+    for obj in articles:
+        free = obj.get("isAccessibleForFree")
+        if free is not None and "accessible_for_free" not in meta:
+            meta["accessible_for_free"] = str(free).strip().lower() not in {"false", "0", "no"}
     for obj in articles:
         for key, field in (("datePublished", "published"), ("dateCreated", "published"),
                            ("dateModified", "modified")):
@@ -250,8 +349,9 @@ def markup_metadata(tree: HtmlElement) -> dict[str, Any]:
                 meta[field] = parse_date(obj.get(key))
                 if field == "published":
                     meta["published_source"] = "jsonld"
-        if "authors" not in meta and _names(obj.get("author")):
-            meta["authors"] = _names(obj.get("author"))
+        people = _names(_people(obj.get("author")))
+        if "authors" not in meta and people:
+            meta["authors"] = people
         if "section" not in meta and obj.get("articleSection"):
             section = obj["articleSection"]
             meta["section"] = section[0] if isinstance(section, list) else str(section)
@@ -306,6 +406,8 @@ def markup_metadata(tree: HtmlElement) -> dict[str, Any]:
             meta["image"] = value
     if "title" not in meta and tags.get("og:title"):
         meta["og_title"] = tags["og:title"]
+    if tags.get("og:type"):
+        meta["og_type"] = tags["og:type"].strip().lower()
     lang = meta.get("lang") or tree.get("lang") or tree.get("xml:lang") or tags.get(
         "og:locale") or tags.get("content-language") or tags.get("language")
     if lang:
@@ -325,15 +427,114 @@ def _lang_code(value: Any) -> str | None:
     return m.group(1).lower() if m else None
 
 
+def detect_lang(text: str) -> str | None:
+    """The text's language by py3langid (None for short or unknown text)."""
+    if not text or len(text) < 200:
+        return None
+    try:
+        import py3langid
+    except ImportError:
+        return None
+    code, _score = py3langid.classify(text[:3000])
+    return code or None
+
+
+_BYLINE_XPATH = (
+    '//*[self::time or contains(@class, "date") or contains(@class, "byline") or '
+    'contains(@class, "meta") or contains(@class, "publi") or contains(@id, "date") or '
+    'contains(@class, "time")][not(ancestor::nav or ancestor::footer or ancestor::aside)]')
+
+
 def _byline_text(tree: HtmlElement) -> str:
-    parts = tree.xpath(
-        '//*[self::time or contains(@class, "date") or contains(@class, "byline") or '
-        'contains(@class, "meta") or contains(@class, "publi") or contains(@id, "date")]'
-        '[not(ancestor::nav or ancestor::footer or ancestor::aside)]')
     texts = []
-    for el in parts[:20]:
+    for el in tree.xpath(_BYLINE_XPATH)[:20]:
         texts.append(" ".join(el.itertext()))
     return " | ".join(texts)[:3000]
+
+
+# -- body text ---------------------------------------------------------------------
+SHORT_TEXT = 1000  # a precision-mode body shorter than this is retried in recall mode
+RETRY_RATIO = 3.0  # ... and the retry is kept when it is at least this much longer
+TRAFILATURA_ARGS = {"include_comments": False, "include_tables": True, "favor_precision": True}
+
+
+def _date_params() -> dict[str, Any]:
+    return {"original_date": True, "extensive_search": False,
+            "max_date": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")}
+
+
+class PageMeta:
+    """Trafilatura's own metadata heuristics (headline from h1/title, author from the
+    byline, categories) and htmldate's date search, each run only when asked for: the
+    page's JSON-LD and meta tags (``markup_metadata``) usually answer first."""
+
+    def __init__(self, tree: HtmlElement, url: str) -> None:
+        self.tree, self.url = tree, url
+
+    def _call(self, name: str, *args: Any) -> Any:
+        from trafilatura import metadata as tm
+
+        try:
+            return getattr(tm, name)(*args)
+        except Exception:  # hostile markup or a changed helper: no answer
+            return None
+
+    @property
+    def title(self) -> str | None:
+        return self._call("extract_title", self.tree)
+
+    @property
+    def authors(self) -> list[str]:
+        found = self._call("extract_author", self.tree)
+        return [a.strip() for a in found.split(";") if a.strip()] if found else []
+
+    @property
+    def categories(self) -> list[str]:
+        return self._call("extract_catstags", "category", self.tree) or []
+
+    @property
+    def date(self) -> str | None:
+        from htmldate import find_date
+
+        try:
+            return find_date(self.tree, url=self.url, **_date_params())
+        except Exception:
+            return None
+
+
+def extract_body(tree: HtmlElement, url: str, spec: Any = None) -> tuple[str, str]:
+    """``(text, method)`` for a parsed page.
+
+    1. the site's override (``crawler/sites.toml``): paragraph selectors, else
+       trafilatura on the site's article container only;
+    2. trafilatura in precision mode without comments;
+    3. when that finds little (a teaser, a caption), trafilatura again in recall mode,
+       kept when it finds at least ``RETRY_RATIO`` times more.
+    """
+    from trafilatura import bare_extraction
+
+    if spec is not None:
+        from crawler import sites
+
+        text = sites.body_text(tree, spec)
+        if text:
+            return text, "site"
+        box = sites.container(tree, spec)
+        if box is not None:
+            doc = bare_extraction(box, url=url, **TRAFILATURA_ARGS)
+            text = (doc.text or "").strip() if doc is not None else ""
+            if len(text) >= spec.min_chars:
+                return text, "site-container"
+    doc = bare_extraction(tree, url=url, **TRAFILATURA_ARGS)
+    text = (doc.text or "").strip() if doc is not None else ""
+    method = "trafilatura"
+    if len(text) < SHORT_TEXT:
+        retry = bare_extraction(tree, url=url, include_comments=False, include_tables=True,
+                                favor_recall=True)
+        more = (retry.text or "").strip() if retry is not None else ""
+        if len(more) >= RETRY_RATIO * max(len(text), 1) and len(more) >= 100:
+            text, method = more, "trafilatura-recall"
+    return text, method
 
 
 # -- the article ---------------------------------------------------------------
@@ -342,6 +543,50 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     order; latin-1 declarations are read as windows-1252, as browsers do)."""
     encoding, text = html_to_unicode(content_type, body)
     return text, encoding
+
+
+def _looks_binary(text: str) -> bool:
+    head = text[:1024]
+    return head.lstrip().startswith("%PDF") or head.count("\x00") > 2
+
+
+def published_date(
+    meta: dict[str, Any], site_meta: dict[str, Any], *, feed_date: str | None, urls: list[str],
+    text: str, tree: HtmlElement | None, lang: str | None, fetched_at: str | None,
+    fallback: Any = None,
+) -> tuple[tuple[str, str] | None, str | None]:
+    """The publication date and where it came from: JSON-LD → the site's spec →
+    ``<meta>``/``<time>`` → the feed → the URL → the text (written dates in the first
+    lines, then the byline incl. "gisteren"/"3 hours ago" against the fetch time and
+    dates without a year) → trafilatura's guess (htmldate)."""
+    if meta.get("published") and meta.get("published_source") == "jsonld":
+        return meta["published"], "jsonld"
+    for value in site_meta.get("dates", []):
+        found = parse_date(value) or (
+            relative_date(value, fetched_at, lang) or yearless_date(value, fetched_at, lang))
+        if found:
+            return found, "site"
+    if meta.get("published"):
+        return meta["published"], meta.get("published_source") or "meta"
+    if feed_date and parse_date(feed_date):
+        return parse_date(feed_date), "feed"
+    for url in urls:
+        found = url_date(url)
+        if found:
+            return found, "url"
+    found = find_text_date(text[:800], lang) if text else None
+    if found:
+        return found, "text"
+    if tree is not None:
+        byline = _byline_text(tree)
+        found = (find_text_date(byline, lang) or relative_date(byline, fetched_at, lang)
+                 or yearless_date(byline, fetched_at, lang))
+        if found:
+            return found, "text"
+    guess = fallback() if callable(fallback) else fallback
+    if guess and parse_date(guess):
+        return parse_date(guess), "htmldate"
+    return None, None
 
 
 def extract_article(
@@ -354,19 +599,33 @@ def extract_article(
     lang_hint: str | None = None,
     source: str | None = None,
     request_url: str | None = None,
+    fetched_at: str | None = None,
+    status: int | None = None,
 ) -> dict[str, Any]:
     """Turn one fetched page into an article dict (store columns + a few extras).
 
     ``url`` is the final URL of the page, ``request_url`` the link that led there
-    (before redirects), ``feed_date``/``feed_title`` what the feed or sitemap said.
-    Never raises on bad HTML: unusable pages come back with ``kind="not_article"``
-    and a ``reason``.
+    (before redirects), ``feed_date``/``feed_title`` what the feed or sitemap said,
+    ``fetched_at`` when it was fetched (for "gisteren"/"yesterday"). Never raises on
+    bad HTML: pages that are not articles (consent walls, paywall teasers, error
+    pages, tag pages, ...) come back with ``kind="not_article"`` and a ``reason``
+    (``crawler.quality``). Extras beyond the store columns: ``published_source``,
+    ``extraction`` (which extractor gave the text).
     """
+    from trafilatura.utils import load_html
+
+    from crawler import quality, sites
+
     if isinstance(html, bytes):
         text_html, encoding = decode_html(html, content_type)
     else:
         text_html, encoding = html, "utf-8"
-    tree = load_html(text_html) if text_html.strip() else None
+    tree = None
+    if text_html.strip() and not _looks_binary(text_html):
+        try:
+            tree = load_html(text_html)
+        except Exception:  # lxml on hostile markup
+            tree = None
     meta = markup_metadata(tree) if tree is not None else {}
     canonical = pick_canonical(url, meta.get("canonical"))
     out: dict[str, Any] = {
@@ -387,61 +646,45 @@ def extract_article(
         "section": None,
         "image": None,
         "encoding": encoding,
+        "extraction": None,
     }
-    doc = None
+    spec = sites.site_for(url) if tree is not None else None
+    site_meta = sites.metadata(tree, spec) if spec is not None else {}
+    doc: PageMeta | None = None
+    text = ""
+    error = None
     if tree is not None:
         try:
-            doc = bare_extraction(
-                tree, url=url, with_metadata=True, include_comments=False,
-                include_tables=True, date_extraction_params={
-                    "original_date": True, "extensive_search": False,
-                    "max_date": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")},
-            )
+            text, out["extraction"] = extract_body(tree, url, spec)
+            doc = PageMeta(tree, url)
         except Exception as exc:  # trafilatura on hostile markup; keep the page
-            out["kind"] = "not_article"
-            out["reason"] = f"extraction failed: {exc.__class__.__name__}"
-    text = (doc.text or "").strip() if doc is not None else ""
+            error = exc.__class__.__name__
     out["text"] = text or None
-    out["title"] = ((doc.title if doc is not None else None) or meta.get("title")
-                    or meta.get("og_title") or feed_title)
-    if out["title"]:
-        out["title"] = re.sub(r"\s+", " ", out["title"]).strip()
-    authors = meta.get("authors") or (
-        [a.strip() for a in doc.author.split(";") if a.strip()]
-        if doc is not None and doc.author else [])
+    title = (site_meta.get("title") or meta.get("title") or meta.get("og_title")
+             or (doc.title if doc is not None else None) or feed_title)
+    out["title"] = re.sub(r"\s+", " ", title).strip() if title else None
+    authors = site_meta.get("authors") or meta.get("authors") or (
+        doc.authors if doc is not None else [])
     out["authors"] = list(dict.fromkeys(a for a in authors if len(a) < 120))
 
-    published, source_kind = meta.get("published"), meta.get("published_source")
-    if not published and feed_date:
-        published, source_kind = parse_date(feed_date), "feed"
-    if not published:
-        published, source_kind = url_date(request_url or url) or url_date(url), "url"
-    if not published:
-        lang = _lang_code(meta.get("lang")) or lang_hint
-        published = find_text_date(text[:800], lang) if text else None
-        if not published and tree is not None:
-            published = find_text_date(_byline_text(tree), lang)
-        source_kind = "text"
-    if not published and doc is not None and doc.date:
-        published, source_kind = parse_date(doc.date), "trafilatura"
+    declared = _lang_code(meta.get("lang"))
+    out["lang"] = declared or lang_hint or detect_lang(text)
+    published, how = published_date(
+        meta, site_meta, feed_date=feed_date, urls=[u for u in (request_url, url) if u],
+        text=text, tree=tree, lang=out["lang"], fetched_at=fetched_at,
+        fallback=(lambda: doc.date) if doc is not None else None)
     if published:
         out["published"], out["published_precision"] = published
-        out["published_source"] = source_kind
+        out["published_source"] = how
     if meta.get("modified"):
         out["modified"] = meta["modified"][0]
-
-    out["lang"] = _lang_code(meta.get("lang")) or lang_hint or (
-        _lang_code(doc.language) if doc is not None else None)
-    out["section"] = meta.get("section") or (
-        doc.categories[0] if doc is not None and doc.categories else None)
-    image = meta.get("image") or (doc.image if doc is not None else None)
+    out["section"] = site_meta.get("section") or meta.get("section") or next(
+        iter(doc.categories if doc is not None else []), None)
+    image = meta.get("image")
     out["image"] = urljoin(url, image) if image else None
 
-    if out["kind"] == "article":
-        if tree is None:
-            out["kind"], out["reason"] = "not_article", "empty or unparsable page"
-        elif not text:
-            out["kind"], out["reason"] = "not_article", "no main text found"
-        elif len(text) < MIN_ARTICLE_CHARS:
-            out["kind"], out["reason"] = "not_article", f"too little text ({len(text)} chars)"
+    out["kind"], out["reason"] = quality.classify(quality.PageFacts(
+        url=url, text=text, title=out["title"] or "", tree=tree, status=status,
+        jsonld_types=meta.get("jsonld_types") or set(), og_type=meta.get("og_type") or "",
+        accessible_for_free=meta.get("accessible_for_free"), extraction_error=error))
     return out
