@@ -51,7 +51,8 @@ class ExtractPipeline(_Stage):
         fields = {"body": item.body, "url": item.url, "content_type": item.content_type,
                   "feed_date": item.feed_date, "feed_title": item.feed_title,
                   "lang_hint": item.lang_hint, "source": item.source,
-                  "request_url": item.request_url}
+                  "request_url": item.request_url, "fetched_at": item.fetched_at,
+                  "status": item.status}
         try:
             item.article = await run_in(self.state.pool, extract_fields, fields)
         except Exception as exc:  # never lose the crawl over one page

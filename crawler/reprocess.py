@@ -38,7 +38,8 @@ def _fields(row: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
             "content_type": found.get("content_type") or headers.get("Content-Type"),
             "feed_date": found.get("feed_date"), "feed_title": found.get("feed_title"),
             "lang_hint": found.get("lang_hint"), "source": row.get("source"),
-            "request_url": row["url"]}
+            "request_url": row["url"], "fetched_at": raw.get("fetched_at") or row.get("fetched_at"),
+            "status": row.get("http_status")}
 
 
 def _record(row: dict[str, Any], article: dict[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,8 @@ def extract_fields(fields: dict[str, Any]) -> dict[str, Any]:
         fields["body"], fields["url"], content_type=fields.get("content_type"),
         feed_date=fields.get("feed_date"), feed_title=fields.get("feed_title"),
         lang_hint=fields.get("lang_hint"), source=fields.get("source"),
-        request_url=fields.get("request_url"),
+        request_url=fields.get("request_url"), fetched_at=fields.get("fetched_at"),
+        status=fields.get("status"),
     )
 
 
