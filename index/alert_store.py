@@ -336,45 +336,37 @@ def fold_events(engine: Engine, subscriptions: Sequence[Subscriber], *,
 
 
 def check_source_health(engine: Engine, subscriptions: Sequence[Subscriber], *,
-                        history: int = 10, now: datetime | None = None) -> int:
-    """Enqueue ``source_health`` alerts for sources that failed outright in the
-    latest finished crawl run, or whose fetched count fell below mean − 2σ of
-    their previous runs (at least 5). Each run is checked once. Returns the
-    number of items enqueued."""
+                        history: int = 14, now: datetime | None = None) -> int:
+    """Enqueue ``source_health`` alerts for the sources ``crawler.health`` flags in the
+    latest finished crawl run: every request failed, or the new-article count fell
+    below mean − 2σ of the source's previous ``history`` runs (at least 5). Each run
+    is checked once. Returns the number of items enqueued."""
+    from crawler.health import assess
+
     subs = [s for s in subscriptions if getattr(s, "source_health", False)]
     enqueued = 0
     with engine.begin() as conn:
         checked = int(_lock_state(conn, "health_run"))
         runs = [dict(r) for r in conn.execute(
             select(crawl_runs).where(crawl_runs.c.status != "running")
-            .order_by(crawl_runs.c.id.desc()).limit(history + 1)).mappings()]
+            .order_by(crawl_runs.c.id.desc()).limit(max(200, (history + 1) * 8))).mappings()]
         if not runs or runs[0]["id"] <= checked:
             return 0
-        latest, previous = runs[0], runs[1:]
+        latest = runs[0]
         _set_state(conn, "health_run", str(latest["id"]))
-        for name, st in (latest.get("stats") or {}).items():
-            if not isinstance(st, dict):
+        for health in assess(runs, window=history, sources=(latest.get("stats") or {}).keys()):
+            if not health.flagged or health.run_id != latest["id"]:
                 continue
-            fetched = int(st.get("fetched") or 0)
-            past = [int(((r.get("stats") or {}).get(name) or {}).get("fetched") or 0)
-                    for r in previous if name in (r.get("stats") or {})]
-            reason = ""
-            if fetched == 0 and (int(st.get("failed") or 0) > 0 or st.get("errors")):
-                reason = f"no pages fetched, {st.get('failed') or 0} failed"
-            elif len(past) >= 5:
-                mean = sum(past) / len(past)
-                sd = (sum((p - mean) ** 2 for p in past) / len(past)) ** 0.5
-                if mean > 0 and fetched < mean - 2 * sd:
-                    reason = f"fetched {fetched}, usually {mean:.0f} ± {sd:.0f}"
-            if not reason:
-                continue
-            payload = {"kind": "source_health", "source": name, "run_id": latest["id"],
-                       "reason": reason, "stats": st, "history": past}
+            st = (latest.get("stats") or {}).get(health.source) or {}
+            payload = {"kind": "source_health", "source": health.source,
+                       "run_id": latest["id"], "reason": health.reason, "flags": health.flags,
+                       "stats": st, "failures": health.failures, "history": health.history,
+                       "last_success": health.last_success}
             for sub in subs:
                 for channel in sub.channel_names:
-                    row = outbox_row(sub.name, channel, f"source:{name}"[:80], "source_health",
-                                     f"run-{latest['id']}", {**payload, "subscription": sub.name},
-                                     now)
+                    row = outbox_row(sub.name, channel, f"source:{health.source}"[:80],
+                                     "source_health", f"run-{latest['id']}",
+                                     {**payload, "subscription": sub.name}, now)
                     enqueued += int(_insert_ignore(conn, row))
     return enqueued
 

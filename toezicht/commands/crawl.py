@@ -1,4 +1,4 @@
-"""`toezicht crawl`, `toezicht reprocess` and `toezicht sources list|check`."""
+"""`toezicht crawl`, `toezicht reprocess` and `toezicht sources list|check|health`."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def reprocess(cfg: Config, scope: str, workers: int | None) -> None:
 
 @click.group()
 def sources() -> None:
-    """List or check the sources file."""
+    """List or check the sources file; show per-source crawl health."""
 
 
 @sources.command("list")
@@ -162,3 +162,65 @@ def sources_check(cfg: Config, sources_file: str | None) -> None:
     kinds = ", ".join(f"{sum(s.type == k for s in items)} {k}" for k in ("feed", "sitemap",
                                                                           "pages"))
     click.echo(f"ok: {len(items)} sources in {path} ({kinds})")
+
+
+@sources.command("health")
+@click.option("--source", "-s", "names", multiple=True, metavar="NAME",
+              help="Only this source (repeatable). Default: every source of the latest run.")
+@click.option("--runs", "window", type=click.IntRange(min=1), default=14, show_default=True,
+              help="Previous runs the new-article count is compared with (mean − 2σ).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("--fail-on-flag", is_flag=True,
+              help="Exit with status 3 when any source is flagged (for cron and CI).")
+@click.pass_obj
+def sources_health(cfg: Config, names: tuple[str, ...], window: int, fmt: str,
+                   fail_on_flag: bool) -> None:
+    """Per-source health of the latest crawl run: discovered, fetched, new, failures by
+    reason (robots, 403, 404, 5xx, timeout), pages that were not articles and why, the
+    last success, and a flag when a source fails every request or its new-article
+    count falls below mean − 2σ of its previous runs."""
+    from crawler.health import source_health
+    from index.store import Store, StoreError
+
+    try:
+        store = Store(cfg.resolved_store_url)
+        found = source_health(store, window=window, sources=list(names) or None)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps([h.as_dict() for h in found], indent=2, ensure_ascii=False))
+    elif not found:
+        click.echo("no finished crawl runs yet: run `toezicht crawl` first")
+    else:
+        _print_health(found)
+    if fail_on_flag and any(h.flagged for h in found):
+        sys.exit(3)
+
+
+def _print_health(found: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="source health (latest run per source)")
+    for col in ("source", "run", "discovered", "fetched", "new", "usual new", "not article",
+                "failed", "last success", "flag"):
+        table.add_column(col, justify="left" if col in {"source", "not article", "failed",
+                                                        "last success", "flag"} else "right",
+                         overflow="fold")
+    for h in found:
+        usual = f"{h.mean_new:.1f} ± {h.sd_new:.1f}" if h.mean_new is not None else "-"
+        not_article = str(h.not_article) + (
+            " (" + ", ".join(f"{k} {v}" for k, v in h.not_article_reasons.items()) + ")"
+            if h.not_article_reasons else "")
+        failed = str(h.failed) + (
+            " (" + ", ".join(f"{k} {v}" for k, v in h.failures.items()) + ")"
+            if h.failures else "")
+        table.add_row(h.source, str(h.run_id or "-"), str(h.discovered), str(h.fetched),
+                      str(h.new), usual, not_article, failed, h.last_success or "never",
+                      f"[bold red]FLAG[/] {h.reason}" if h.flagged else "ok")
+    console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)
+    console.print(table)
+    flagged = [h.source for h in found if h.flagged]
+    console.print(f"{len(flagged)} of {len(found)} sources flagged"
+                  + (f": {', '.join(flagged)}" if flagged else ""))
