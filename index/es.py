@@ -405,6 +405,53 @@ def bulk_index(client: Elasticsearch, alias: str, docs: Iterable[dict[str, Any]]
     return ok_count, errors
 
 
+def _prefetch(items: Iterable[Any], size: int) -> Iterator[Any]:
+    """Produce ``items`` in a background thread (reading the store, stories,
+    documents) while the caller waits on Elasticsearch, ``size`` items ahead."""
+    import queue
+    import threading
+
+    buf: queue.Queue[Any] = queue.Queue(maxsize=size)
+    done = object()
+    stop = threading.Event()
+    failure: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        buf.put(item, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # noqa: BLE001 (re-raised in the consumer)
+            failure.append(exc)
+        finally:
+            while not stop.is_set():
+                try:
+                    buf.put(done, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+
+    thread = threading.Thread(target=produce, name="toezicht-index-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buf.get()
+            if item is done:
+                break
+            yield item
+        if failure:
+            raise failure[0]
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
 def _mark_synced_unchanged(store: Store, versions: dict[str, str | None], ids: list[str],
                            when: str) -> None:
     """Mark articles synced unless they changed (``updated_at``) since they were read,
@@ -447,8 +494,8 @@ def _load(store: Store, client: Elasticsearch, target: str, *, only_unsynced: bo
         if progress:
             progress(state["done"], total)
 
-    indexed, errors = bulk_index(client, target, docs(), chunk_size=chunk_size,
-                                 on_success=on_success)
+    indexed, errors = bulk_index(client, target, _prefetch(docs(), 2 * chunk_size),
+                                 chunk_size=chunk_size, on_success=on_success)
     if progress:
         progress(total, total)
     return {"total": total, "indexed": indexed, "failed": len(errors), "errors": errors[:20]}

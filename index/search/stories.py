@@ -40,6 +40,7 @@ article_stories = Table(
     Column("article_id", String(40), primary_key=True),
     Column("signature", LargeBinary, nullable=False),  # PERMUTATIONS x uint32
     Column("words", Integer, nullable=False),
+    Column("text_hash", BigInteger, nullable=False),  # to skip unchanged texts cheaply
     Column("story_id", String(40), nullable=False, index=True),
 )
 story_bands = Table(
@@ -55,15 +56,17 @@ _M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), \
 _word_cache: dict[str, int] = {}
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
+def _fold(word: str) -> str:
+    word = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in word if not unicodedata.combining(c))
 
 
 def _word_hash(word: str) -> int:
+    """Stable 64-bit hash of a lower-cased word, accents folded (cached)."""
     h = _word_cache.get(word)
     if h is None:
-        h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+        key = word if word.isascii() else _fold(word)
+        h = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
         if len(_word_cache) < 500_000:
             _word_cache[word] = h
     return h
@@ -85,7 +88,7 @@ with np.errstate(over="ignore"):
 
 def signature(text: str) -> tuple[np.ndarray, int]:
     """(MinHash signature as PERMUTATIONS uint32, number of words) of a text."""
-    words = _WORD.findall(_fold(text or ""))
+    words = _WORD.findall(unicodedata.normalize("NFC", (text or "").lower()))
     if not words:
         return np.zeros(PERMUTATIONS, dtype=np.uint32), 0
     hashes = np.fromiter((_word_hash(w) for w in words), dtype=np.uint64, count=len(words))
@@ -97,6 +100,11 @@ def signature(text: str) -> tuple[np.ndarray, int]:
         shingles = np.unique(shingles)
         mins = _mix(shingles.reshape(1, -1) ^ _SEEDS).min(axis=1)
     return (mins & np.uint64(0xFFFFFFFF)).astype(np.uint32), len(words)
+
+
+def text_hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "replace"),
+                                          digest_size=8).digest(), "little", signed=True)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -135,17 +143,21 @@ def assign(engine: Engine, rows: Iterable[dict[str, Any]]) -> dict[str, str]:
     if not rows:
         return {}
     ensure_table(engine)
-    computed = {r["id"]: signature(r.get("text") or "") for r in rows}
+    texts = {r["id"]: r.get("text") or "" for r in rows}
+    hashes = {aid: text_hash(t) for aid, t in texts.items()}
     out: dict[str, str] = {}
     with engine.begin() as conn:
         known = {r.article_id: r for r in conn.execute(
-            select(article_stories).where(article_stories.c.article_id.in_(list(computed))))}
+            select(article_stories.c.article_id, article_stories.c.text_hash,
+                   article_stories.c.story_id)
+            .where(article_stories.c.article_id.in_(list(texts))))}
         todo = []
-        for aid, (sig, n) in computed.items():
+        for aid, th in hashes.items():
             old = known.get(aid)
-            if old is not None and old.words == n and bytes(old.signature) == sig.tobytes():
+            if old is not None and old.text_hash == th:
                 out[aid] = old.story_id
             else:
+                sig, n = signature(texts[aid])
                 todo.append((aid, sig, n, old is not None))
         if not todo:
             return out
@@ -193,7 +205,7 @@ def assign(engine: Engine, rows: Iterable[dict[str, Any]]) -> dict[str, str]:
                     by_key.setdefault(key, []).append(aid)
                     bands.append({"band": key, "article_id": aid})
             inserts.append({"article_id": aid, "signature": sig.astype("<u4").tobytes(),
-                            "words": n, "story_id": story})
+                            "words": n, "text_hash": hashes[aid], "story_id": story})
             out[aid] = story
         conn.execute(article_stories.insert(), inserts)
         if bands:
