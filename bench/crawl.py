@@ -149,12 +149,22 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _cpu_s(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="latin-1") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class RssSampler(threading.Thread):
     """Peak RSS of a process and of it plus all its descendants, sampled every 0.2 s."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid, self.peak_main, self.peak_tree, self.peak_procs = pid, 0, 0, 0
+        self.cpu: dict[int, float] = {}  # pid -> user+system seconds, last seen
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -165,6 +175,8 @@ class RssSampler(threading.Thread):
                 pids.append(pid)
                 todo.extend(tree.get(pid, []))
             sizes = [_rss_kb(p) for p in pids]
+            for p in pids:
+                self.cpu[p] = max(self.cpu.get(p, 0.0), _cpu_s(p))
             self.peak_main = max(self.peak_main, sizes[0])
             self.peak_tree = max(self.peak_tree, sum(sizes))
             self.peak_procs = max(self.peak_procs, len(pids))
@@ -223,7 +235,10 @@ def crawl(site: Path, workers: int | None, index: bool, alias: str) -> dict[str,
     return {"seconds": round(elapsed, 2), "stats": stats,
             "peak_rss_mb": round(sampler.peak_tree / 1024, 1),
             "peak_rss_main_mb": round(sampler.peak_main / 1024, 1),
-            "processes": sampler.peak_procs, "warnings": [
+            "processes": sampler.peak_procs,
+            "cpu_main_s": round(sampler.cpu.get(proc.pid, 0.0), 1),
+            "cpu_other_s": round(sum(v for k, v in sampler.cpu.items() if k != proc.pid), 1),
+            "warnings": [
                 line for line in err.splitlines() if "WARNING" in line or "ERROR" in line][:5]}
 
 
@@ -273,6 +288,8 @@ def main() -> int:
     print(f"ratio            : {ratio:.2f} × trafilatura-only time")
     print(f"peak RSS         : {result['peak_rss_mb']:.0f} MB in {result['processes']} "
           f"processes (crawl process {result['peak_rss_main_mb']:.0f} MB)")
+    print(f"CPU              : crawl process {result['cpu_main_s']:.1f} s, workers "
+          f"{result['cpu_other_s']:.1f} s")
     for line in result["warnings"]:
         print("  " + line)
     ok = rate >= 40 and ratio <= 1.5 and result["peak_rss_mb"] < 600

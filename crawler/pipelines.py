@@ -23,7 +23,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import FetchedPage
 from crawler.state import get_store, run_state
-from crawler.work import Batcher, analyse_batch, extract_fields, run_in
+from crawler.work import Batcher, analyse_in_worker, extract_in_worker, run_in
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class ExtractPipeline(_Stage):
                   "request_url": item.request_url, "fetched_at": item.fetched_at,
                   "status": item.status}
         try:
-            item.article = await run_in(self.state.pool, extract_fields, fields)
+            item.article = await run_in(self.state.pool, extract_in_worker, fields)
         except Exception as exc:  # never lose the crawl over one page
             self.state.fail(item.source, "extract_error")
             log.warning("extraction failed for %s: %s: %s", item.url,
@@ -70,7 +70,7 @@ class AnalysePipeline(_Stage):
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
-        self.batcher = Batcher(self.state.pool, analyse_batch,
+        self.batcher = Batcher(self.state.pool, analyse_in_worker,
                                size=crawler.settings.getint("TOEZICHT_NLP_BATCH", 8))
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from crawler.pipelines import DISCOVERY_HEADER
-from crawler.work import make_pool, nlp_version, process_fields
+from crawler.work import analyse_batch, extract_fields, make_pool, nlp_version
 from index.store import Store
 from toezicht.config import Config
 
@@ -93,8 +93,9 @@ def reprocess_store(cfg: Config, *, only_stale: bool = True, workers: int | None
                         counts["missing_html"] += 1
                         continue
                     jobs.append((row, _fields(row, raw)))
-                results = (pool.map(_safe_process, [f for _, f in jobs]) if pool
-                           else map(_safe_process, [f for _, f in jobs]))
+                groups = [[f for _, f in jobs[i:i + 8]] for i in range(0, len(jobs), 8)]
+                done = pool.map(_safe_process, groups) if pool else map(_safe_process, groups)
+                results = [article for group in done for article in group]
                 records = []
                 for (row, _), article in zip(jobs, results, strict=True):
                     if article is None:
@@ -115,13 +116,27 @@ def reprocess_store(cfg: Config, *, only_stale: bool = True, workers: int | None
     return counts
 
 
-def _safe_process(fields: dict[str, Any]) -> dict[str, Any] | None:
+def _safe_process(group: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+    """Extract and analyse a few pages (NLP batched); a failing page gives None."""
+    articles: list[dict[str, Any] | None] = []
+    for fields in group:
+        try:
+            articles.append(extract_fields(fields))
+        except Exception as exc:  # one bad page must not stop the rest
+            log.warning("reprocessing %s failed: %s: %s", fields.get("url"),
+                        exc.__class__.__name__, exc)
+            articles.append(None)
+    ok = [a for a in articles if a is not None]
     try:
-        return process_fields(fields)
-    except Exception as exc:  # one bad page must not stop the rest
-        log.warning("reprocessing %s failed: %s: %s", fields.get("url"),
-                    exc.__class__.__name__, exc)
-        return None
+        analyses = analyse_batch(ok)
+    except Exception as exc:  # keep the new extraction; analysis stays as it was
+        log.warning("analysis failed for a batch: %s: %s", exc.__class__.__name__, exc)
+        analyses = [(None, None, None)] * len(ok)
+    for article, (analysis, lang, version) in zip(ok, analyses, strict=True):
+        article["analysis"], article["nlp_version"] = analysis, version
+        if lang:
+            article["lang"] = lang
+    return articles
 
 
 def _sync_index(cfg: Config, store: Store) -> dict[str, Any]:

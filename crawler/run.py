@@ -99,7 +99,7 @@ def run_crawl(
     from scrapy.utils.misc import load_object
     from twisted.internet import reactor, task
 
-    from crawler.work import default_workers, make_pool
+    from crawler.work import default_workers, make_pool, trim_memory, tune_malloc
 
     names = [s.name for s in sources]
     state = RunState(names)
@@ -138,6 +138,9 @@ def run_crawl(
               "quit now)", file=sys.stderr, flush=True)
         reactor.callFromThread(lambda: deferred_from_coro(runner.stop()))
 
+    tune_malloc()
+    trimmer = task.LoopingCall(trim_memory)
+    reactor.callWhenRunning(trimmer.start, 5.0, False)
     ticker = None
     if progress is not None and progress_interval > 0:
         ticker = task.LoopingCall(progress, state)
@@ -151,6 +154,8 @@ def run_crawl(
         signal.signal(signal.SIGINT, previous)
         if ticker is not None and ticker.running:
             ticker.stop()
+        if trimmer.running:
+            trimmer.stop()
         if state.pool is not None:
             state.pool.shutdown(wait=True, cancel_futures=True)
         stats = state.as_dict()

@@ -26,6 +26,7 @@ ROBOTSTXT_OBEY = _cfg.obey_robots
 
 # Politeness: a delay and few parallel requests per domain, adapted by AutoThrottle.
 CONCURRENT_REQUESTS = 16
+CONCURRENT_ITEMS = 8  # each article response yields one item; fewer idle tasks
 CONCURRENT_REQUESTS_PER_DOMAIN = _cfg.concurrent_per_domain
 DOWNLOAD_DELAY = _cfg.download_delay
 DOWNLOAD_DELAY_JITTER = 0.5

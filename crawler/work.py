@@ -87,9 +87,68 @@ def process_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return article
 
 
+_LIBC: Any = None
+_calls = 0
+TRIM_EVERY = 25  # worker calls between returning freed memory to the OS
+
+
+def _libc() -> Any:
+    global _LIBC
+    if _LIBC is None:
+        try:
+            import ctypes
+
+            _LIBC = ctypes.CDLL("libc.so.6")
+            _LIBC.malloc_trim  # noqa: B018 - glibc only
+        except (OSError, AttributeError):
+            _LIBC = False
+    return _LIBC
+
+
+def tune_malloc() -> None:
+    """Keep large buffers (pages, parse trees) out of the heap so freeing them returns
+    the memory; glibc otherwise raises its mmap threshold and RSS only grows."""
+    libc = _libc()
+    if libc:
+        libc.mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD, fixed (disables the dynamic one)
+
+
+def trim_memory() -> None:
+    """Hand freed heap memory back to the OS (glibc ``malloc_trim``)."""
+    libc = _libc()
+    if libc:
+        libc.malloc_trim(0)
+
+
+def _after_call() -> None:
+    global _calls
+    _calls += 1
+    if _calls % TRIM_EVERY == 0:
+        trim_memory()
+
+
 def _warm_up() -> None:
     """Import the heavy modules once per worker, before the first page arrives."""
+    tune_malloc()
     load_nlp()
+    from crawler import extract  # noqa: F401
+
+
+def extract_in_worker(fields: dict[str, Any]) -> dict[str, Any]:
+    """:func:`extract_fields` for the worker pool (keeps worker memory flat)."""
+    try:
+        return extract_fields(fields)
+    finally:
+        _after_call()
+
+
+def analyse_in_worker(articles: list[dict[str, Any]]
+                      ) -> list[tuple[dict[str, Any] | None, str | None, str | None]]:
+    """:func:`analyse_batch` for the worker pool (keeps worker memory flat)."""
+    try:
+        return analyse_batch(articles)
+    finally:
+        _after_call()
 
 
 def default_workers() -> int:
