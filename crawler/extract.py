@@ -452,6 +452,24 @@ def _byline_text(tree: HtmlElement) -> str:
     return " | ".join(texts)[:3000]
 
 
+_AUTHOR_PREFIX = re.compile(r"^\s*(?:(?:geschreven\s+)?door|by|van|text|tekst|redactie:)\s+",
+                            re.IGNORECASE)
+_NOT_A_NAME = re.compile(
+    r"\d|\b(?:gepubliceerd|published|updated|bijgewerkt|geplaatst|posted|"
+    r"gisteren|vandaag|yesterday|today|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|"
+    r"zondag|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
+
+
+def clean_author(name: str) -> str | None:
+    """A person's name from a byline fragment ("Door Mark Visser · 13 jan" → "Mark
+    Visser"); None when what is left is no name (a date, a label, a URL)."""
+    name = _AUTHOR_PREFIX.sub("", re.sub(r"\s+", " ", name or "")).strip()
+    name = re.split(r"\s*[·|•/–—]\s*|\s+-\s+|,\s*(?=\S*\d)", name)[0].strip(" ,;:")
+    if not name or len(name) > 80 or name.startswith("http") or _NOT_A_NAME.search(name):
+        return None
+    return name
+
+
 # -- body text ---------------------------------------------------------------------
 SHORT_TEXT = 1000  # a precision-mode body shorter than this is retried in recall mode
 RETRY_RATIO = 3.0  # ... and the retry is kept when it is at least this much longer
@@ -665,7 +683,7 @@ def extract_article(
     out["title"] = re.sub(r"\s+", " ", title).strip() if title else None
     authors = site_meta.get("authors") or meta.get("authors") or (
         doc.authors if doc is not None else [])
-    out["authors"] = list(dict.fromkeys(a for a in authors if len(a) < 120))
+    out["authors"] = list(dict.fromkeys(filter(None, (clean_author(a) for a in authors))))
 
     declared = _lang_code(meta.get("lang"))
     out["lang"] = declared or lang_hint or detect_lang(text)

@@ -228,7 +228,7 @@ def classify(facts: PageFacts) -> tuple[str, str | None]:
             kind = sorted(facts.jsonld_types & LISTING_TYPES)[0]
             return "not_article", f"listing_page: JSON-LD {kind}"
         segment = _listing_segment(facts.url)
-        if segment and (share >= 0.3 or links >= 8 or n < 1500):
+        if segment and (share >= 0.3 or links >= 8):
             return "not_article", f"listing_page: /{segment}/ in the URL, {links} headline links"
         if share >= 0.5 and links >= 5:
             return "not_article", (f"listing_page: {share:.0%} of the text is links, "
