@@ -435,8 +435,8 @@ class SearchParams:
                               "narrow the search or use export")
         if not 1 <= int(self.facet_size) <= 200:
             raise SearchError("facet_size must be between 1 and 200")
-        start = _date_bound(self.date_from, "from date", upper=False)
-        end = _date_bound(self.date_to, "to date", upper=True)
+        start = _date_bound(self.date_from, "--from", upper=False)
+        end = _date_bound(self.date_to, "--to", upper=True)
         if start and end and start >= end:
             raise SearchError(f"the from date ({self.date_from}) is after the to date "
                               f"({self.date_to})")
