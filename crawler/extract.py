@@ -1,12 +1,15 @@
-"""HTML page → article dict: per-site overrides, then trafilatura (precision mode, recall
-retry when it finds little) for the main text; metadata; not-an-article check.
+"""HTML page → article dict: per-site overrides (``crawler/sites.toml``), then
+trafilatura in precision mode with a recall-mode retry when it finds little, for the
+main text; metadata; the not-an-article check (``crawler.quality``).
 
 Pure (no I/O), so it runs in worker processes and in ``toezicht reprocess``.
 
 Publication dates are the most reported failure of news crawlers, so they get
-their own cascade, each step recording how precise the date is:
-JSON-LD / meta tags → the feed's date → the URL → the text (Dutch and English
-month names) → trafilatura's own guess.
+their own cascade, each step recording how precise the date is (day/month/year) and
+where it came from (``published_source``): JSON-LD → the site's spec → ``<meta>`` /
+``<time>`` → the feed's date → the URL → the text (Dutch and English month names in
+the first lines, then the byline, incl. "gisteren"/"yesterday"/"3 uur geleden"
+against the fetch time and dates without a year) → htmldate's guess.
 """
 
 from __future__ import annotations
