@@ -13,7 +13,7 @@ from typing import Any
 from index.store import Store
 
 COUNTERS = ("discovered", "skipped_known", "requested", "fetched", "new", "updated",
-            "not_article", "indexed")
+            "not_article")
 
 
 class RunState:
