@@ -40,6 +40,7 @@ class Config:
     download_delay: float = 1.0
     concurrent_per_domain: int = 2
     obey_robots: bool = True
+    web_token: str = ""  # needed to change subscriptions when serve binds a public address
     source: Path | None = None  # the config file this came from
 
     @property
@@ -59,7 +60,7 @@ class Config:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in {"es_password", "es_api_key"} and value:
+            if f.name in {"es_password", "es_api_key", "web_token"} and value:
                 value = "***"
             out[f.name] = str(value) if isinstance(value, Path) else value
         out["resolved_store_url"] = self.resolved_store_url

@@ -1,4 +1,4 @@
-"""`toezicht serve`: the HTTP JSON API (FastAPI on uvicorn)."""
+"""`toezicht serve`: the web interface and the HTTP JSON API (FastAPI on uvicorn)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
                                                 "debug"]), default="info", show_default=True)
 @click.pass_obj
 def serve(cfg: Config, host: str, port: int, backend: str | None, log_level: str) -> None:
-    """Serve the search API: /api/search, /api/facets, /api/timeline, /api/actions,
+    """Serve the web interface (search, timeline, articles, actions, sources, alerts at
+    /) and the search API: /api/search, /api/facets, /api/timeline, /api/actions,
     /api/articles/{id}, /api/export and /api/health; OpenAPI at /openapi.json,
     interactive docs at /docs.
 
@@ -48,7 +49,12 @@ def serve(cfg: Config, host: str, port: int, backend: str | None, log_level: str
     except (SearchError, SqliteSearchError, StoreError, SearchBackendError) as exc:
         raise click.ClickException(str(exc)) from None
     if host not in LOOPBACK:
-        click.echo(f"warning: listening on {host}: the API has no authentication", err=True)
-    click.echo(f"Toezicht API ({engine.name}) on http://{host}:{port}/ — docs at /docs",
+        click.echo(f"warning: listening on {host}: the API has no authentication"
+                   + ("" if cfg.web_token else "; subscriptions are read-only without "
+                      "web_token"), err=True)
+    from toezicht.web import mount
+
+    app = mount(create_app(engine, store), engine, store, cfg, host=host)
+    click.echo(f"Toezicht on http://{host}:{port}/ ({engine.name}) — API docs at /docs",
                err=True)
-    uvicorn.run(create_app(engine, store), host=host, port=port, log_level=log_level)
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
