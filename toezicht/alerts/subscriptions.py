@@ -303,6 +303,7 @@ class AlertSettings:
 def load_alert_settings(cfg: Config, data: dict[str, Any] | None = None) -> AlertSettings:
     """Parse ``[[subscription]]``, ``[smtp]`` and ``[alerts]``; raises ConfigError
     with a one-line message on the first problem."""
+    from_config = data is None
     data = read_sections(cfg) if data is None else data
     raw = data.get("subscription", [])
     if isinstance(raw, dict):
@@ -315,6 +316,10 @@ def load_alert_settings(cfg: Config, data: dict[str, Any] | None = None) -> Aler
         if sub.name in seen:
             raise ConfigError(f"config: subscription name {sub.name!r} used twice")
         seen.add(sub.name)
+    if from_config:  # subscriptions made in the web interface (kept in the store)
+        from toezicht.web.subs import stored_subscriptions
+
+        subs += stored_subscriptions(cfg, taken=seen, smtp="smtp" in data)
     smtp = SmtpSettings.from_table(data["smtp"]) if "smtp" in data else None
     if smtp is None and any("email" in s.channels for s in subs):
         name = next(s.name for s in subs if "email" in s.channels)

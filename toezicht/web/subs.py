@@ -151,3 +151,27 @@ def stored_entries(cfg: Any) -> list[dict[str, Any]]:
             engine.dispose()
     except SQLAlchemyError:
         return []
+
+
+def stored_subscriptions(cfg: Any, *, taken: set[str], smtp: bool) -> list[Any]:
+    """The web subscriptions as :class:`Subscription` objects for alert delivery.
+    An entry that no longer validates (renamed in the config meanwhile, an e-mail
+    channel without [smtp]) is skipped with a warning, never breaks delivery."""
+    import logging
+
+    from toezicht.alerts.subscriptions import parse_subscription
+    from toezicht.config import ConfigError
+
+    out = []
+    for entry in stored_entries(cfg):
+        try:
+            sub = parse_subscription(0, entry)
+        except ConfigError as exc:
+            logging.getLogger(__name__).warning("web subscription skipped: %s", exc)
+            continue
+        if sub.name in taken or ("email" in sub.channels and not smtp):
+            logging.getLogger(__name__).warning("web subscription %r skipped", sub.name)
+            continue
+        taken.add(sub.name)
+        out.append(sub)
+    return out
