@@ -26,7 +26,19 @@
   if (form) {
     ["sort", "stories", "all"].forEach(function (id) {
       var el = document.getElementById(id);
-      if (el) { el.addEventListener("change", function () { form.submit(); }); }
+      if (el) { el.addEventListener("change", function () { form.requestSubmit(); }); }
+    });
+    // Keep shared URLs short: leave empty and default fields out of the query string.
+    form.addEventListener("submit", function () {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name) { return; }
+        if (el.value === "" || (el.name === "sort" && el.value === "relevance")) {
+          el.disabled = true;
+        }
+      });
+      window.setTimeout(function () {
+        Array.prototype.forEach.call(form.elements, function (el) { el.disabled = false; });
+      }, 0);
     });
   }
   // Dates in the reader's own locale when the browser knows it (server renders the
