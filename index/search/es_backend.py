@@ -31,7 +31,13 @@ _SOURCE_EXCLUDES = ["text", "events.evidence"]
 
 
 def _text_fields(langs: list[str]) -> list[str]:
-    return es_index._fields(langs[0] if len(langs) == 1 else None)
+    """The analysed fields to search: one language's stemmed fields when the search is
+    restricted to it, both languages' otherwise (plus the unstemmed field)."""
+    if langs == ["nl"]:
+        return ["title.nl^3", "title^2", "text.nl", "text"]
+    if langs == ["en"]:
+        return ["title.en^3", "title^2", "text.en", "text"]
+    return ["title.nl^3", "title.en^3", "title^2", "text.nl", "text.en", "text"]
 
 
 def render(node: Node, fields: list[str]) -> dict[str, Any]:
