@@ -66,7 +66,7 @@ def svg(items: list[dict[str, Any]], title: Callable[[dict[str, Any]], str],
     plot_h = height - bottom - top
     n = len(items)
     step = (width - left - 4) / n
-    bar_w = max(1.0, step * 0.8)
+    bar_w = max(1.0, min(step * 0.8, 56.0))
     peak = max(1, max(i["total"] for i in items))
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="{escape(aria)}" preserveAspectRatio="none">']
