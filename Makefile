@@ -6,6 +6,7 @@ BIN    := $(VENV)/bin
 .PHONY: install demo test lint es-start es-stop
 
 $(BIN)/toezicht: pyproject.toml
+	scripts/system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
@@ -19,6 +20,7 @@ demo: install
 
 ## Start Elasticsearch, then run the test suite and the linter.
 test: install
+	scripts/system-deps --with-browser
 	$(BIN)/toezicht es start
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .

@@ -37,7 +37,9 @@ def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht") -> F
     from index.es import SearchBackendError
     from index.search.sqlite_backend import SqliteSearchError
 
-    app = FastAPI(title=f"{title} API", version="1",
+    # No /docs or /redoc: their pages load Swagger/ReDoc from a CDN, and Toezicht must
+    # work offline. The OpenAPI document itself stays at /openapi.json.
+    app = FastAPI(title=f"{title} API", version="1", docs_url=None, redoc_url=None,
                   description="Search Dutch and English news on AI-made sexual imagery and "
                               "the regulatory actions taken against it.")
 
