@@ -67,6 +67,10 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
         if k.startswith(("PH|lawname", "PH|background", "PH|idiom")):
             masked[a:b] = b"\x01" * (b - a)
     _mask_law_titles(doc, masked)
+    if ms.boiler:
+        for i, v in enumerate(ms.boiler[:len(doc)]):
+            if v:
+                masked[i] = 1
     plat_starts = sorted(ms.platforms, key=lambda p: p.start)
     anaphora = [(a, b) for k, a, b in ms.phrases if k.startswith("ANA|")]
     events: list[Event] = []
@@ -86,6 +90,10 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
         countries = [m for m in ms.countries if _in(m, sent)]
         plats = [m for m in ms.platforms if _in(m, sent)]
         has_ana = any(a >= sent.start and b <= sent.end for a, b in anaphora)
+        if _other_subject(sent, labels):
+            trigs = []
+        trigs = [t for t in trigs if not _penalty_frame(sent, t, labels)]
+        trigs = _drop_orders_of_measures(doc, trigs)
         sent_actor: Actor | None = None
         seen: set[tuple[str, str]] = set()
         order_at = min((t.start for t in trigs if t.label == "order"), default=None)
@@ -123,11 +131,19 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
                 elif _has_product(doc, sent, labels, masked):
                     target = _previous_platform(plat_starts, sent.start)
                     generic_ok = measure == "block"
-            if measure in NEEDS_TARGET and not target and not generic_ok:
+            if measure in NEEDS_TARGET and not target and not generic_ok and not (
+                    measure == "warning" and _public_warning(doc, sent, t, labels)):
                 continue
             if (actor.value, measure) in seen:
                 continue
             window_start = actor.end if actor.end <= t.start else t.start - 8
+            if actor.end <= t.start:
+                # inverted modal before the actor: "dan kan de ATKM een boete opleggen"
+                k = actor.start - 1
+                while k >= sent.start and doc[k].lower_ in DETERMINERS:
+                    k -= 1
+                if k >= sent.start and doc[k].lower_ in INVERTED_MODALS:
+                    window_start = k
             status = st.decide(sent, t, measure, labels, ms.phrases, window_start)
             if status is None:
                 continue
@@ -160,6 +176,54 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             last_actor = _body_actor(bodies[-1], gaz, ms)
     _upgrade_country_actors(events, sents, ms, published)
     return _merge(events), used_weak
+
+
+INVERTED_MODALS = frozenset(("kan", "kunnen", "zou", "zouden", "mag", "could", "might", "may"))
+_ORDERED_MEASURES = ("restrict", "block", "ban")
+
+
+def _other_subject(sent: Span, labels: list[tuple[str, ...]]) -> bool:
+    """An action about another subject (a fine over blue checkmarks, a suspension over
+    disinformation): an other-subject cue and no cue of the topic in the sentence."""
+    rng = range(sent.start, sent.end)
+    if not any("OTHER" in labels[i] for i in rng):
+        return False
+    return not any(("rel:sexual" in labels[i] or "rel:strong" in labels[i] or
+                    "rel:deep" in labels[i]) for i in rng)
+
+
+def _penalty_frame(sent: Span, t: Trigger, labels: list[tuple[str, ...]]) -> bool:
+    """"Anyone convicted will face up to three years", "daders riskeren een boete": the
+    penalty a law sets for a generic offender, no action."""
+    if t.label not in ("fine", "legal_action"):
+        return False
+    gen = [i for i in range(max(sent.start, t.start - 10), t.start + 1) if "GEN" in labels[i]]
+    if not gen:
+        return False
+    return any("RISK" in labels[i] for i in range(gen[0] + 1, min(sent.end, t.start + 3))
+               if not t.start <= i < t.end)
+
+
+def _drop_orders_of_measures(doc: Doc, trigs: list[Trigger]) -> list[Trigger]:
+    """"ordered a limitation on ...", "beveelt een blokkade": the ordered measure is the
+    event, not a separate order ("ordered X to remove" stays an order)."""
+    out = []
+    for t in trigs:
+        if t.label == "order" and any(
+                o.label in _ORDERED_MEASURES and 0 < o.start - t.end <= 6 and not any(
+                    doc[k].lower_ in ("to", "te", "om") for k in range(t.end, o.start))
+                for o in trigs):
+            continue
+        out.append(t)
+    return out
+
+
+def _public_warning(doc: Doc, sent: Span, t: Trigger, labels: list[tuple[str, ...]]) -> bool:
+    """A formal warning ("issued a formal warning") or one addressed to the public
+    ("waarschuwt ouders", "warned users") needs no target platform."""
+    if t.end - t.start > 1:
+        return True
+    return any("AUD" in labels[k] for k in range(t.end, min(sent.end, t.end + 3)))
 
 
 def _spurious(doc: Doc, sent: Span, t: Trigger, trigs: list[Trigger],
@@ -353,10 +417,22 @@ def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
         if actor.kind != "body" or (body is not None and body.kind == "court") or \
                 (actor.end <= t.start and any("PRIV" in labels[k] for k in range(lo, t.start))):
             return True
+    # stated under a law: "a crime under Italy's new law on AI", "onder de nieuwe wet"
+    if measure == "legislation":
+        k = t.start - 1
+        while k >= max(sent.start, t.start - 5):
+            if "UNDER" in labels[k] and doc[k].lower_ in ("under", "onder"):
+                return True
+            if not (doc[k].lower_ in DETERMINERS or doc[k].is_title or
+                    doc[k].text in ("'s", "’s")):
+                break
+            k -= 1
     if measure in ("legal_action", "fine", "order", "warning", "block"):
         # the law is the subject ("the law requires", "de wet moet lidstaten verplichten")
         for k in range(t.start - 1, max(lo, t.start - 12) - 1, -1):
-            if "LAW" in labels[k] and doc[k].is_lower:
+            if "LAW" in labels[k] and doc[k].is_lower and not any(
+                    "VIOL" in labels[j] for j in range(max(sent.start, k - 3),
+                                                      min(sent.end, k + 4))):
                 return True
             if doc[k].lower_ in CLAUSE_END and doc[k].lower_ != ",":
                 break

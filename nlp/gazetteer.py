@@ -121,6 +121,8 @@ def load() -> Gazetteer:
                     g.lower_terms.append((p, f"ST|{label}|{lang}"))
         for p in c.get("anaphora", {}).get("words", []):
             g.lower_terms.append((p, f"ANA|x|{lang}"))
+        for p in c.get("boilerplate", {}).get("words", []):
+            g.lower_terms.append((p, f"BOIL|x|{lang}"))
     for p in cues["relevance"].get("strong_phrases", []):
         g.lower_terms.append((p, "REL|strong_phrase|*"))
     return g
@@ -161,8 +163,13 @@ class TokenClassifier:
         add("FILE", c.get("private", {}).get("filing", []))
         add("LAW", c.get("law", {}).get("words", []))
         add("UNDER", c.get("law", {}).get("under", []))
+        add("VIOL", c.get("law", {}).get("violations", []))
         add("PROD", c.get("product", {}).get("words", []))
         add("REQ", c.get("request", {}).get("words", []))
+        add("AUD", c.get("audience", {}).get("words", []))
+        add("OTHER", c.get("other_subject", {}).get("words", []))
+        add("GEN", c.get("penalty_frame", {}).get("subjects", []))
+        add("RISK", c.get("penalty_frame", {}).get("verbs", []))
         st = c.get("status", {})
         for label in ("potential", "planned", "negation", "actual_override"):
             add(label, st.get(label, []))

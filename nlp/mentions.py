@@ -45,6 +45,7 @@ class Mentions:
     phrases: list[tuple[str, int, int]] = field(default_factory=list)  # cue phrases
     home: str = ""
     extra_bodies: dict[str, Body] = field(default_factory=dict)
+    boiler: bytearray = field(default_factory=bytearray)  # page boilerplate tokens
 
 
 def _slug(s: str) -> str:
@@ -55,7 +56,15 @@ def _slug(s: str) -> str:
 def collect(doc: Doc, g: Gazetteer, lang: str) -> Mentions:
     m = Mentions()
     ents: list[tuple[int, int, int, str, list[str]]] = []
+    boil = bytearray(len(doc) + 1)
+    for key, a, _b in doc._.tz_matches or ():
+        if key.startswith("BOIL|"):
+            end = doc[a].sent.end if doc.has_annotation("SENT_START") else len(doc)
+            boil[a:end] = b"\x01" * (end - a)
+    m.boiler = boil
     for key, a, b in doc._.tz_matches or ():
+        if boil[a]:
+            continue
         parts = key.split("|")
         head = parts[0]
         if head in _PRIO:
@@ -92,9 +101,11 @@ def collect(doc: Doc, g: Gazetteer, lang: str) -> Mentions:
             m.bodies.append(Mention(a, b, "body", body.id, "", body.country))
         elif head == "TPL":
             t = g.templates[int(parts[1])]
+            if b - a > 1 and doc[a + 1].text == "-":
+                continue  # a compound of the keyword ("parket-generaal"), no name
             slot = t.get("slot", -1)
             tok = doc[a:b][slot]
-            text = tok.text
+            text = _name_run(doc, a, b, tok.i)
             country = t["country"]
             if country.startswith("$place:"):
                 country = g.places.get(text, country.split(":", 1)[1])
@@ -117,9 +128,54 @@ def collect(doc: Doc, g: Gazetteer, lang: str) -> Mentions:
                                        text=doc[a:b].text))
         elif head == "DESC":
             m.bodies.append(Mention(a, b, "desc", parts[1]))
+    _foreign_generic_bodies(doc, g, m)
     m.home = _home_country(m, lang)
     _resolve_descriptors(doc, g, m)
     return m
+
+
+def _name_run(doc: Doc, a: int, b: int, i: int) -> str:
+    """The whole name around the slot token of a template match: a hyphenated place
+    ("Oost-Vlaanderen") or a multi-word one before the keyword ("San Francisco Superior
+    Court")."""
+    lo = hi = i
+    while lo - 2 >= a and doc[lo - 1].text == "-" and doc[lo - 2].is_title and \
+            doc[lo - 2].lower_ not in _TPL_KEYWORDS:
+        lo -= 2
+    while hi + 2 < b and doc[hi + 1].text == "-" and doc[hi + 2].is_title:
+        hi += 2
+    if hi == i:
+        j = hi
+        while j + 1 < b and doc[j + 1].is_title and doc[j + 1].lower_ not in _TPL_KEYWORDS:
+            j += 1
+        if j + 1 < b and doc[j + 1].lower_ in _TPL_KEYWORDS:
+            hi = j
+    return doc[lo:hi + 1].text
+
+
+_TPL_KEYWORDS = {"superior", "court", "district", "crown", "county", "high", "rechtbank",
+                 "parket", "gemeente", "hof"}
+_GENERIC_KINDS = {"justice_ministry", "interior_ministry", "government", "police", "prosecutor",
+                  "parliament", "senate"}
+
+
+def _foreign_generic_bodies(doc: Doc, g: Gazetteer, m: Mentions) -> None:
+    """A body matched by a generic name ("minister van Justitie", "House of
+    Representatives") right after another country's adjective ("de Britse minister van
+    Justitie", "het Japanse ministerie van Justitie") is that country's body: turn it
+    into a descriptor of the same kind."""
+    adjs = [c for c in m.countries if c.sub in ("adj", "name")]
+    for i, b in enumerate(m.bodies):
+        if b.kind != "body":
+            continue
+        body = g.bodies.get(b.value)
+        if body is None or body.kind not in _GENERIC_KINDS:
+            continue
+        for c in adjs:
+            if c.end <= b.start and b.start - c.end <= 1 and c.value not in (body.country, "EU"):
+                if all(t.is_alpha for t in doc[c.end:b.start]):
+                    m.bodies[i] = Mention(b.start, b.end, "desc", body.kind)
+                break
 
 
 def _home_country(m: Mentions, lang: str) -> str:
@@ -203,6 +259,17 @@ def _us_state_body(g: Gazetteer, m: Mentions, d: Mention, kind: str) -> str:
     states = [c for c in m.countries if c.value == "US" and c.sub == "place"
               and f"{_slug(c.text)}-{suffix}" in g.bodies]
     if not states:
+        # the state named only inside another state body ("California Attorney General")
+        sufs = set(g.us_state.values())
+        near = sorted(m.bodies, key=lambda b: (b.start > d.start, abs(b.start - d.start)))
+        for b in near:
+            body = g.bodies.get(b.value)
+            if body is not None and body.country == "US" and b.kind == "body":
+                for suf in sufs:
+                    if b.value.endswith("-" + suf):
+                        rid = b.value[: -len(suf)] + suffix
+                        if rid in g.bodies:
+                            return rid
         return ""
     before = [c for c in states if c.end <= d.start]
     pick = before[-1] if before else states[0]

@@ -37,7 +37,9 @@ def decide(sent: Span, trig: Trigger, measure: str, labels: list[tuple[str, ...]
     planned_frame = any(k == "planned_phrases" and a < trig.start + 12 for k, a, _ in in_sent)
     ws = max(sent.start, min(window_start, trig.start), trig.start - 10)
     window = range(ws, min(trig.end + 1, sent.end))
-    if any("potential" in labels[i] for i in window if not excepted(i) and not _unable(i)):
+    # the trigger word is no cue for itself ("Ofcom onderzoekt of X ..." is an investigation)
+    if any("potential" in labels[i] for i in window if not excepted(i) and not _unable(i)
+           and not trig.start <= i < trig.end):
         return "potential"
     # a passive weighing right after the measure noun: "legal measures are to be
     # considered", "een verbod wordt als optie onderzocht"
