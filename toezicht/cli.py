@@ -5,6 +5,7 @@ messages with a non-zero exit."""
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -70,11 +71,20 @@ def cli(ctx: click.Context, config_path: str | None, data_dir: str | None) -> No
 
 
 def main() -> None:
+    """Entry point. Known errors are one line (click.ClickException); an unexpected one
+    is one line too, with the traceback only when TOEZICHT_DEBUG is set."""
     try:
         cli(standalone_mode=True)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # the last line of defence: never a traceback for a user
+        if os.environ.get("TOEZICHT_DEBUG"):
+            raise
+        message = " ".join(str(exc).split()) or exc.__class__.__name__
+        click.echo(f"Error: unexpected {exc.__class__.__name__}: {message} "
+                   "(set TOEZICHT_DEBUG=1 for the traceback)", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
