@@ -21,7 +21,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from elasticsearch import (
     ApiError,
@@ -33,7 +33,7 @@ from elasticsearch import (
 )
 from elasticsearch import ConnectionError as ESConnectionError
 from elasticsearch.helpers import streaming_bulk
-from sqlalchemy import and_, update
+from sqlalchemy import and_, bindparam, update
 
 from index.documents import to_document
 from index.search.stories import assign as assign_stories
@@ -51,6 +51,9 @@ FACETS = {
 }
 _ALIAS_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 MAX_WINDOW = 10_000
+MAX_CHUNK_BYTES = 16 * 1024 * 1024  # per bulk request, whatever the document count
+# a load this big runs with refresh off (one refresh at the end instead of one a second)
+BULK_LOAD_MIN = 5_000
 
 
 class SearchBackendError(Exception):
@@ -301,12 +304,14 @@ def _replicas(client: Elasticsearch) -> int:
     return 0 if int(health.get("number_of_data_nodes", 1)) <= 1 else 1
 
 
-def create_index(client: Elasticsearch, alias: str, *, with_alias: bool) -> str:
+def create_index(client: Elasticsearch, alias: str, *, with_alias: bool,
+                 extra_settings: dict[str, Any] | None = None) -> str:
     """Create a new concrete index ``<alias>-<timestamp>``; optionally with the alias."""
     _check_alias(alias)
     name = new_index_name(alias)
     body: dict[str, Any] = {
-        "settings": index_settings(analysis_support(client), _replicas(client)),
+        "settings": {**index_settings(analysis_support(client), _replicas(client)),
+                     **(extra_settings or {})},
         "mappings": MAPPING,
     }
     if with_alias:
@@ -362,15 +367,40 @@ def drop(client: Elasticsearch, alias: str) -> list[str]:
 # -- loading ------------------------------------------------------------------
 
 
-def _actions(index: str, docs: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+class Encoded(NamedTuple):
+    """A document already serialised to the JSON bytes of its ``_source`` (done in
+    the prefetch thread, so the thread talking to Elasticsearch only sends)."""
+
+    id: str
+    body: bytes
+
+
+def encoder(client: Elasticsearch) -> Callable[[dict[str, Any]], Encoded]:
+    """``doc -> Encoded`` with the client's own JSON serializer."""
+    dumps = client.transport.serializers.get_serializer("application/json").dumps
+    return lambda doc: Encoded(str(doc["id"]), dumps(doc))
+
+
+def _actions(index: str, docs: Iterable[dict[str, Any] | Encoded]
+             ) -> Iterator[tuple[dict[str, Any], dict[str, Any] | bytes]]:
     for doc in docs:
-        yield {"_op_type": "index", "_index": index, "_id": doc["id"], "_source": doc}
+        if isinstance(doc, Encoded):
+            yield {"index": {"_index": index, "_id": doc.id}}, doc.body
+        else:
+            yield {"index": {"_index": index, "_id": doc["id"]}}, doc
 
 
-def bulk_index(client: Elasticsearch, alias: str, docs: Iterable[dict[str, Any]], *,
-               chunk_size: int = 500, on_success: Callable[[list[str]], None] | None = None,
-               refresh: bool = False) -> tuple[int, list[dict[str, Any]]]:
-    """Index documents (``to_document`` output) with ``streaming_bulk``.
+def _as_is(action: Any) -> Any:
+    return action
+
+
+def bulk_index(client: Elasticsearch, alias: str, docs: Iterable[dict[str, Any] | Encoded], *,
+               chunk_size: int = 1000, on_success: Callable[[list[str]], None] | None = None,
+               refresh: bool = False,
+               max_chunk_bytes: int = MAX_CHUNK_BYTES) -> tuple[int, list[dict[str, Any]]]:
+    """Index documents (``to_document`` output, or :class:`Encoded`) with
+    ``streaming_bulk``, in requests of at most ``chunk_size`` documents and
+    ``max_chunk_bytes`` bytes.
 
     Returns (indexed, errors); each error is ``{"id", "error"}``. ``on_success``
     receives the ids indexed, one call per chunk. Raises SearchBackendError when
@@ -380,6 +410,8 @@ def bulk_index(client: Elasticsearch, alias: str, docs: Iterable[dict[str, Any]]
     done: list[str] = []
     try:
         for ok, item in streaming_bulk(client, _actions(alias, docs), chunk_size=chunk_size,
+                                       max_chunk_bytes=max_chunk_bytes,
+                                       expand_action_callback=_as_is,
                                        raise_on_error=False, max_retries=3,
                                        initial_backoff=1):
             info = next(iter(item.values()))
@@ -456,13 +488,41 @@ def _mark_synced_unchanged(store: Store, versions: dict[str, str | None], ids: l
                            when: str) -> None:
     """Mark articles synced unless they changed (``updated_at``) since they were read,
     so a concurrent save is pushed by the next sync instead of being lost."""
-    with store.engine.begin() as conn:
-        for aid in ids:
-            seen = versions.pop(aid, None)
-            cond = [articles.c.id == aid]
-            cond.append(articles.c.updated_at.is_(None) if seen is None
-                        else articles.c.updated_at == seen)
-            conn.execute(update(articles).where(and_(*cond)).values(es_synced_at=when))
+    never, seen = [], []
+    for aid in ids:
+        version = versions.pop(aid, None)
+        if version is None:
+            never.append({"aid": aid})
+        else:
+            seen.append({"aid": aid, "seen": version})
+    with store.engine.begin() as conn:  # one prepared statement each, executemany
+        if never:
+            conn.execute(update(articles).where(and_(
+                articles.c.id == bindparam("aid"), articles.c.updated_at.is_(None)))
+                .values(es_synced_at=when), never)
+        if seen:
+            conn.execute(update(articles).where(and_(
+                articles.c.id == bindparam("aid"), articles.c.updated_at == bindparam("seen")))
+                .values(es_synced_at=when), seen)
+
+
+# settings for an index being bulk loaded: no refresh (segments are written when the
+# indexing buffer fills, not every second) and, where the load is not yet visible to
+# anyone (a rebuild's new index), the translog fsynced every few seconds instead of
+# after every request; :func:`_restore_settings` puts the defaults back.
+LOAD_SETTINGS = {"index.refresh_interval": "-1"}
+REBUILD_SETTINGS = {**LOAD_SETTINGS, "index.translog.durability": "async",
+                    "index.translog.sync_interval": "5s"}
+RESTORE_SETTINGS = {"index.refresh_interval": None, "index.translog.durability": None,
+                    "index.translog.sync_interval": None}
+
+
+def _restore_settings(client: Elasticsearch, index: str) -> None:
+    """Back to the defaults (refresh every second, translog fsynced per request),
+    then a refresh so everything loaded is searchable."""
+    _call(client, f"restoring the settings of {index}",
+          lambda: client.indices.put_settings(index=index, settings=RESTORE_SETTINGS))
+    _call(client, "refresh", lambda: client.indices.refresh(index=index))
 
 
 def _load(store: Store, client: Elasticsearch, target: str, *, only_unsynced: bool,
@@ -471,15 +531,16 @@ def _load(store: Store, client: Elasticsearch, target: str, *, only_unsynced: bo
     versions: dict[str, str | None] = {}
     stamp = now_iso()
     state = {"done": 0}
+    encode = encoder(client)
 
-    def docs() -> Iterator[dict[str, Any]]:
+    def docs() -> Iterator[Encoded]:
         batch: list[dict[str, Any]] = []
 
-        def flush() -> Iterator[dict[str, Any]]:
+        def flush() -> Iterator[Encoded]:
             stories = assign_stories(store.engine, batch)
             for row in batch:
                 versions[row["id"]] = row.get("updated_at")
-                yield to_document({**row, "story_id": stories.get(row["id"])})
+                yield encode(to_document({**row, "story_id": stories.get(row["id"])}))
             batch.clear()
 
         for row in store.iter_articles(only_unsynced=only_unsynced):
@@ -502,30 +563,46 @@ def _load(store: Store, client: Elasticsearch, target: str, *, only_unsynced: bo
 
 
 def sync(store: Store, client: Elasticsearch, alias: str, progress: Progress | None = None,
-         *, chunk_size: int = 500) -> dict[str, Any]:
+         *, chunk_size: int = 1000) -> dict[str, Any]:
     """Push every article the index has not seen (``es_synced_at`` NULL) and mark it
-    synced. Returns ``{"total", "indexed", "failed", "errors", "index"}``."""
+    synced. Returns ``{"total", "indexed", "failed", "errors", "index"}``.
+
+    A large load (at least :data:`BULK_LOAD_MIN` articles) runs with refresh off and
+    refreshes once at the end; the translog stays fsynced per request, since each
+    chunk is marked synced in the store as soon as Elasticsearch acknowledges it."""
     index = ensure_index(client, alias)
-    result = _load(store, client, alias, only_unsynced=True, progress=progress,
-                   chunk_size=chunk_size)
-    if result["indexed"]:
+    bulk_load = store.count_articles(only_unsynced=True) >= BULK_LOAD_MIN
+    if bulk_load:
+        _call(client, f"preparing {index} for a bulk load",
+              lambda: client.indices.put_settings(index=index, settings=LOAD_SETTINGS))
+    try:
+        result = _load(store, client, alias, only_unsynced=True, progress=progress,
+                       chunk_size=chunk_size)
+    finally:
+        if bulk_load:
+            _restore_settings(client, index)
+    if result["indexed"] and not bulk_load:
         _call(client, "refresh", lambda: client.indices.refresh(index=alias))
     return {**result, "index": index}
 
 
 def rebuild(store: Store, client: Elasticsearch, alias: str, progress: Progress | None = None,
-            *, chunk_size: int = 500) -> dict[str, Any]:
+            *, chunk_size: int = 1000) -> dict[str, Any]:
     """Load everything from the store into a new concrete index, swap the alias to it
-    in one ``update_aliases`` call, delete the old indices and mark all synced."""
+    in one ``update_aliases`` call, delete the old indices and mark all synced.
+
+    The new index is loaded with refresh off and an async translog (nobody searches
+    it yet); both are back to their defaults, and the index refreshed, before the
+    alias moves to it."""
     _check_alias(alias)
     old = alias_indices(client, alias)
     plain = (not old and _call(client, "checking indices",
                                lambda: client.indices.exists(index=alias)))
-    new = create_index(client, alias, with_alias=False)
+    new = create_index(client, alias, with_alias=False, extra_settings=REBUILD_SETTINGS)
     try:
         result = _load(store, client, new, only_unsynced=False, progress=progress,
                        chunk_size=chunk_size)
-        _call(client, "refresh", lambda: client.indices.refresh(index=new))
+        _restore_settings(client, new)
         actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": alias}}
                                          for name in old]
         if plain:
