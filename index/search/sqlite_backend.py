@@ -8,6 +8,9 @@ next to the store's ``articles``:
 - ``search_terms``: (doc, field, value) for every facet value, indexed for filters
   and facet counts (``folded`` = case-folded value, so ``platform:grok`` matches
   ``Grok``);
+- ``search_meta``: the index ``generation``, bumped by every change (and kept, not
+  reset, by a rebuild), so each process knows when its in-memory facet postings
+  (:class:`FacetPostings`) are stale;
 - ``search_fts``: an FTS5 table over title and text with the ``unicode61
   remove_diacritics 2`` tokenizer wrapped in ``porter`` (``Maleisië`` = ``maleisie``,
   ``investigations`` = ``investigation``).
@@ -25,6 +28,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from index.search import stories as story_index
 from index.search.base import Progress, SearchBackend, SearchResults, export_row
@@ -63,6 +68,9 @@ CREATE TABLE IF NOT EXISTS search_terms (
 );
 CREATE INDEX IF NOT EXISTS ix_search_terms_filter ON search_terms(field, folded, doc);
 CREATE INDEX IF NOT EXISTS ix_search_terms_doc ON search_terms(doc);
+CREATE INDEX IF NOT EXISTS ix_search_terms_facet ON search_terms(field, value, doc);
+CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO search_meta(key, value) VALUES ('generation', 0);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
     title, text, tokenize = '{TOKENIZER}'
 );
@@ -84,11 +92,65 @@ DROP TABLE IF EXISTS search_queue;
 DROP TABLE IF EXISTS search_fts;
 DROP TABLE IF EXISTS search_terms;
 DROP TABLE IF EXISTS search_docs;
+UPDATE search_meta SET value = value + 1 WHERE key = 'generation';
 """
 
 
 class SqliteSearchError(Exception):
     """The SQLite search index cannot be used (one line)."""
+
+
+def _ints(text: str | None) -> np.ndarray:
+    """A ``group_concat`` of integers as an int64 array (parsed in C, not row by row)."""
+    if not text:
+        return np.zeros(0, dtype=np.int64)
+    return np.array(text.split(","), dtype=np.int64)
+
+
+class FacetPostings:
+    """Every facet value's documents, in memory, for one index generation.
+
+    Facet counts for a result set are then one vectorised pass (a boolean mask of
+    the hits gathered at each value's documents) instead of a GROUP BY over every
+    matching document's terms; that pass does not depend on how broad the query
+    is. Loaded with one ``group_concat`` per value (SQLite walks the
+    ``(field, value, doc)`` index), so it is cheap to reload after a change."""
+
+    def __init__(self, conn: sqlite3.Connection, generation: int) -> None:
+        self.generation = generation
+        self.keys: dict[str, list[str]] = {name: [] for name in FACETS}
+        docs: dict[str, list[np.ndarray]] = {name: [] for name in FACETS}
+        for field, value, joined in conn.execute(
+                "SELECT field, value, group_concat(doc) FROM search_terms "
+                "GROUP BY field, value"):
+            if field in self.keys:
+                self.keys[field].append(value)
+                docs[field].append(_ints(joined))
+        self.docs: dict[str, np.ndarray] = {}
+        self.codes: dict[str, np.ndarray] = {}
+        self.size = 1
+        for name in FACETS:
+            arrays = docs[name]
+            self.docs[name] = np.concatenate(arrays) if arrays else np.zeros(0, np.int64)
+            self.codes[name] = np.repeat(np.arange(len(arrays), dtype=np.int64),
+                                         [len(a) for a in arrays])
+            if len(self.docs[name]):
+                self.size = max(self.size, int(self.docs[name].max()) + 1)
+
+    def count(self, hits: np.ndarray, facet_size: int) -> dict[str, list[dict[str, Any]]]:
+        """Top ``facet_size`` values per facet among ``hits`` (doc rowids), by count
+        then value (what ``ORDER BY count DESC, value`` gives)."""
+        mask = np.zeros(max(self.size, int(hits.max()) + 1 if len(hits) else 0), dtype=bool)
+        mask[hits] = True
+        out: dict[str, list[dict[str, Any]]] = {}
+        for name in FACETS:
+            keys = self.keys[name]
+            counts = np.bincount(self.codes[name][mask[self.docs[name]]],
+                                 minlength=len(keys))
+            ranked = sorted(((-int(n), keys[i]) for i, n in enumerate(counts) if n),
+                            key=lambda x: (x[0], x[1].encode("utf-8")))
+            out[name] = [{"key": key, "count": -n} for n, key in ranked[:facet_size]]
+        return out
 
 
 def fts(node: Node) -> str | None:
@@ -191,6 +253,7 @@ class SqliteBackend(SearchBackend):
         self._sync_lock = threading.Lock()
         self._local = threading.local()
         self._ready = False
+        self._postings: FacetPostings | None = None
 
     @classmethod
     def from_config(cls, cfg: Any) -> SqliteBackend:
@@ -274,6 +337,8 @@ class SqliteBackend(SearchBackend):
                         self._add(conn, row, stories.get(row["id"]))
                         indexed += 1
                 conn.execute("DELETE FROM search_queue WHERE seq <= ?", (last_seq,))
+                conn.execute("UPDATE search_meta SET value = value + 1 "
+                             "WHERE key = 'generation'")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -291,6 +356,7 @@ class SqliteBackend(SearchBackend):
             conn.execute(stmt)
         conn.execute("COMMIT")
         self._ready = False
+        self._postings = None
         self._conn()
         result = self.sync(progress=progress)
         conn.execute("PRAGMA optimize")
@@ -376,12 +442,9 @@ class SqliteBackend(SearchBackend):
         total = int(conn.execute("SELECT count(*) FROM temp.hits_m").fetchone()[0])
         facets: dict[str, list[dict[str, Any]]] = {}
         if p.facets:
-            for name in FACETS:
-                rows = conn.execute(
-                    "SELECT t.value, count(*) AS n FROM search_terms t JOIN temp.hits_m m "
-                    "ON m.doc = t.doc WHERE t.field = ? GROUP BY t.value "
-                    "ORDER BY n DESC, t.value LIMIT ?", (name, p.facet_size)).fetchall()
-                facets[name] = [{"key": r[0], "count": r[1]} for r in rows]
+            hits = _ints(conn.execute("SELECT group_concat(doc) FROM temp.hits_m"
+                                      ).fetchone()[0])
+            facets = self._facet_postings(conn).count(hits, p.facet_size)
         total_stories = None
         if p.stories:
             total_stories = int(conn.execute(
@@ -391,6 +454,22 @@ class SqliteBackend(SearchBackend):
         return SearchResults(query=p.query, total=total, page=p.page, size=p.size, hits=hits,
                              facets=facets, stories=p.stories, total_stories=total_stories,
                              took_ms=int((time.perf_counter() - t0) * 1000), backend=self.name)
+
+    def _facet_postings(self, conn: sqlite3.Connection) -> FacetPostings:
+        """The facet postings of the current index generation (reloaded when any
+        process changed the index)."""
+        generation = int(conn.execute(
+            "SELECT value FROM search_meta WHERE key = 'generation'").fetchone()[0])
+        postings = self._postings
+        if postings is None or postings.generation != generation:
+            conn.execute("BEGIN")  # one snapshot: the generation and what it counts
+            try:
+                generation = int(conn.execute(
+                    "SELECT value FROM search_meta WHERE key = 'generation'").fetchone()[0])
+                postings = self._postings = FacetPostings(conn, generation)
+            finally:
+                conn.execute("COMMIT")
+        return postings
 
     def _page(self, conn: sqlite3.Connection, p: SearchParams) -> list[dict[str, Any]]:
         """The page of hits: ids and scores first, then rows, snippets only for them."""
