@@ -471,34 +471,79 @@ class SqliteBackend(SearchBackend):
                 conn.execute("COMMIT")
         return postings
 
+    def _story_page(self, conn: sqlite3.Connection, rank: str, order: str, args: list[Any],
+                    p: SearchParams) -> list[dict[str, Any]]:
+        """One row per story: its best member in the chosen order, with the story's
+        number of hits. The hits are read in that order only until the page's
+        stories are complete (a story's first member is its best), and only the
+        page's stories are counted."""
+        want, skip = p.page * p.size, (p.page - 1) * p.size
+        firsts: list[dict[str, Any]] = []
+        seen: set[Any] = set()
+        try:
+            cursor = conn.execute(f"WITH r AS MATERIALIZED ({rank}) SELECT doc, score, "
+                                  f"story_id FROM r ORDER BY {order}, doc", args)
+        except sqlite3.Error as exc:
+            from index.search.query import SearchError
+
+            raise SearchError(f"the SQLite search failed: {exc}") from None
+        try:
+            for row in cursor:
+                if row["story_id"] in seen:
+                    continue
+                seen.add(row["story_id"])
+                firsts.append({"doc": row["doc"], "score": row["score"],
+                               "story_id": row["story_id"]})
+                if len(firsts) >= want:
+                    break
+        finally:
+            cursor.close()
+        page = firsts[skip:]
+        if not page:
+            return []
+        marks = ", ".join("?" * len(page))
+        sizes = dict(self._run(
+            conn, "SELECT d.story_id, count(*) FROM search_docs d JOIN temp.hits_m m "
+                  f"ON m.doc = d.rowid WHERE d.story_id IN ({marks}) GROUP BY d.story_id",
+            [r["story_id"] for r in page]))
+        for r in page:
+            r["story_size"] = sizes.get(r["story_id"], 1)
+        return page
+
     def _page(self, conn: sqlite3.Connection, p: SearchParams) -> list[dict[str, Any]]:
         """The page of hits: ids and scores first, then rows, snippets only for them."""
         expr = fts(p.tree) if p.tree is not None else None
         args: list[Any] = []
-        if expr is not None:
+        by_score = expr is not None and p.sort == "relevance"
+        if by_score:
             rank = ("SELECT m.doc AS doc, -bm25(search_fts, 3.0, 1.0) AS score, d.published, "
                     "d.story_id FROM search_fts JOIN temp.hits_m m ON m.doc = search_fts.rowid "
                     "JOIN search_docs d ON d.rowid = m.doc WHERE search_fts MATCH ?")
             args.append(expr)
-        else:
+        else:  # the order does not use the score: BM25 only for the page (below)
             rank = ("SELECT m.doc AS doc, NULL AS score, d.published, d.story_id "
                     "FROM temp.hits_m m JOIN search_docs d ON d.rowid = m.doc")
         order = {"relevance": "score DESC, published DESC" if expr else "published DESC",
                  "date": "published IS NULL, published DESC",
                  "date_asc": "published IS NULL, published ASC"}[p.sort]
+        ranked: list[dict[str, Any]]
         if p.stories:
-            # one row per story: its best member in the chosen order, with the count
-            sql = (f"WITH r AS MATERIALIZED ({rank}) SELECT doc, score, story_size FROM "
-                   f"(SELECT r.*, row_number() OVER (PARTITION BY story_id ORDER BY {order}, "
-                   f"doc) AS rn, count(*) OVER (PARTITION BY story_id) AS story_size FROM r) "
-                   f"WHERE rn = 1 ORDER BY {order}, doc LIMIT ? OFFSET ?")
+            ranked = self._story_page(conn, rank, order, args, p)
         else:
             sql = (f"WITH r AS MATERIALIZED ({rank}) SELECT doc, score, 1 AS story_size "
                    f"FROM r ORDER BY {order}, doc LIMIT ? OFFSET ?")
-        args += [p.size, (p.page - 1) * p.size]
-        ranked = self._run(conn, sql, args)
+            ranked = [dict(r) for r in self._run(conn, sql, [*args, p.size,
+                                                             (p.page - 1) * p.size])]
         if not ranked:
             return []
+        if expr is not None and not by_score:
+            marks = ", ".join("?" * len(ranked))
+            scores = dict(self._run(
+                conn, "SELECT rowid, -bm25(search_fts, 3.0, 1.0) FROM search_fts "
+                      f"WHERE search_fts MATCH ? AND rowid IN ({marks})",
+                [expr, *(r["doc"] for r in ranked)]))
+            for r in ranked:
+                r["score"] = scores.get(r["doc"])
         docs = [r["doc"] for r in ranked]
         marks = ", ".join("?" * len(docs))
         rows = {r["doc_rowid"]: r for r in conn.execute(
