@@ -40,7 +40,7 @@ SITE_VERSION = "2"  # bump when the generated site changes
 # Politeness off for a local benchmark site only.
 BENCH_SETTINGS = {
     "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELAY_JITTER": 0, "AUTOTHROTTLE_ENABLED": False,
-    "CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+    "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
     "LOG_LEVEL": "WARNING", "TOEZICHT_STORE_BATCH": 50,
 }
 
@@ -149,6 +149,17 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="latin-1") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _cpu_s(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/stat", encoding="latin-1") as f:
@@ -164,6 +175,7 @@ class RssSampler(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid, self.peak_main, self.peak_tree, self.peak_procs = pid, 0, 0, 0
+        self.peak_pss = 0
         self.cpu: dict[int, float] = {}  # pid -> user+system seconds, last seen
         self.done = threading.Event()
 
@@ -179,6 +191,7 @@ class RssSampler(threading.Thread):
                 self.cpu[p] = max(self.cpu.get(p, 0.0), _cpu_s(p))
             self.peak_main = max(self.peak_main, sizes[0])
             self.peak_tree = max(self.peak_tree, sum(sizes))
+            self.peak_pss = max(self.peak_pss, sum(_pss_kb(p) for p in pids))
             self.peak_procs = max(self.peak_procs, len(pids))
             self.done.wait(0.2)
 
@@ -235,6 +248,7 @@ def crawl(site: Path, workers: int | None, index: bool, alias: str) -> dict[str,
     return {"seconds": round(elapsed, 2), "stats": stats,
             "peak_rss_mb": round(sampler.peak_tree / 1024, 1),
             "peak_rss_main_mb": round(sampler.peak_main / 1024, 1),
+            "peak_pss_mb": round(sampler.peak_pss / 1024, 1),
             "processes": sampler.peak_procs,
             "cpu_main_s": round(sampler.cpu.get(proc.pid, 0.0), 1),
             "cpu_other_s": round(sum(v for k, v in sampler.cpu.items() if k != proc.pid), 1),
@@ -287,7 +301,8 @@ def main() -> int:
           f"({stored} stored, {totals['failed']} failed, {indexed})")
     print(f"ratio            : {ratio:.2f} × trafilatura-only time")
     print(f"peak RSS         : {result['peak_rss_mb']:.0f} MB in {result['processes']} "
-          f"processes (crawl process {result['peak_rss_main_mb']:.0f} MB)")
+          f"processes (crawl process {result['peak_rss_main_mb']:.0f} MB; shared pages "
+          f"counted once (PSS): {result['peak_pss_mb']:.0f} MB)")
     print(f"CPU              : crawl process {result['cpu_main_s']:.1f} s, workers "
           f"{result['cpu_other_s']:.1f} s")
     for line in result["warnings"]:

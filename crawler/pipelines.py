@@ -174,6 +174,7 @@ class IndexPipeline(_Stage):
         self.client: Any = None
         self.es: Any = None
         self.last_sync = 0.0
+        self.sync_lock = asyncio.Lock()
         crawler.signals.connect(self.on_stored, signal=items_stored)
 
     def process_item(self, item: FetchedPage) -> FetchedPage:
@@ -184,8 +185,9 @@ class IndexPipeline(_Stage):
             return True
         try:
             from index import es
-        except ImportError:
-            self._disable("the Elasticsearch module (index.es) is not available")
+        except Exception as exc:  # missing or broken: crawling and storing go on
+            self._disable(f"the Elasticsearch module (index.es) is not available "
+                          f"({exc.__class__.__name__}: {exc})")
             return False
         cfg = self.crawler.settings.get("TOEZICHT_CONFIG")
         if cfg is None:
@@ -215,16 +217,18 @@ class IndexPipeline(_Stage):
         if crawler is not self.crawler or not self.enabled or self.state.index_disabled:
             return
         now = time.monotonic()
-        if not final and now - self.last_sync < self.interval:
+        if not final and (now - self.last_sync < self.interval or self.sync_lock.locked()):
             return  # the next sync (at the latest the final one) takes these along
         self.last_sync = now
-        async with self.state.write_lock:
+        # Not under the store's write lock: es.sync only marks rows synced that did not
+        # change while it ran, so storing goes on while Elasticsearch indexes.
+        async with self.sync_lock:
             if not await asyncio.to_thread(self._connect):
                 self.state.index_disabled = True
                 return
             try:
-                result = await asyncio.to_thread(self.es.sync, self.store, self.client,
-                                                 self.alias)
+                result = await asyncio.to_thread(
+                    lambda: self.es.sync(self.store, self.client, self.alias, chunk_size=100))
             except Exception as exc:
                 self.state.index_disabled = True
                 self._disable(f"indexing into Elasticsearch failed ({exc.__class__.__name__}: "

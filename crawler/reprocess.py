@@ -142,7 +142,7 @@ def _safe_process(group: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
 def _sync_index(cfg: Config, store: Store) -> dict[str, Any]:
     try:
         from index import es
-    except ImportError:
+    except Exception:  # missing or broken: the store is updated, the index later
         return {"index_available": False, "indexed": 0}
     logging.getLogger("elastic_transport").setLevel(logging.CRITICAL)
     try:

@@ -111,6 +111,7 @@ def tune_malloc() -> None:
     libc = _libc()
     if libc:
         libc.mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD, fixed (disables the dynamic one)
+        libc.mallopt(-8, 2)  # M_ARENA_MAX: store/index threads share arenas, not 8 per core
 
 
 def trim_memory() -> None:
