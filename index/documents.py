@@ -16,6 +16,15 @@ from typing import Any
 from index.ids import action_id
 
 _DATE_ONLY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+# languages with their own stemmed text field (``text_nl``, ``text_en``; see index/es.py)
+TEXT_LANGS = ("nl", "en")
+
+
+def language_text(lang: str | None, text: str) -> dict[str, str]:
+    """The stemmed text field(s) for an article: its own language's only, both
+    when the language is unknown or another one (so it stays findable)."""
+    langs = (lang,) if lang in TEXT_LANGS else TEXT_LANGS
+    return {f"text_{code}": text for code in langs}
 
 
 def clean_date(value: Any) -> str | None:
@@ -137,4 +146,7 @@ def to_document(row: dict[str, Any]) -> dict[str, Any]:
         "story_id": row.get("story_id") or row["id"],
         "events": events,
     }
+    # analysed in the article's own language only (not stored: the _source keeps
+    # ``text`` once; the mapping excludes these)
+    doc.update(language_text(doc["lang"], doc["text"]))
     return doc

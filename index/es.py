@@ -5,9 +5,15 @@ behind it are named ``<alias>-<timestamp>`` so ``rebuild`` can load a fresh inde
 from the store and swap the alias atomically. The store is the record: nothing
 here is needed for crawling, and everything here can be rebuilt from the store.
 
-Text is analysed three ways: ``title``/``text`` with a plain analyser (lowercase,
-ASCII folding), ``.nl`` with Dutch stop words and the Snowball Dutch stemmer, and
-``.en`` with English stop words and the Porter stemmer. Those stemmers come from
+Text is analysed with a plain analyser (lowercase, ASCII folding), with Dutch stop
+words and the Snowball Dutch stemmer, and with English stop words and the Porter
+stemmer: ``title`` (short) all three ways, as ``title``, ``title.nl`` and
+``title.en``; the body only in its own language, as ``text`` (plain) plus
+``text_nl`` or ``text_en`` (both when the language is unknown), which are
+indexed but not kept in ``_source``. Searches query both languages' fields, so
+cross-language search still works. (Indices made before this layout analysed the
+body as ``text.nl``/``text.en`` multi-fields; searches still query those names,
+and a ``toezicht index rebuild`` moves to the new layout.) Those stemmers come from
 the ``analysis-common`` module on a full cluster and from Toezicht's own small
 plugin on the locally provisioned node (see toezicht/elastic.py).
 
@@ -227,6 +233,7 @@ def _multilingual(**extra: Any) -> dict[str, Any]:
 
 MAPPING: dict[str, Any] = {
     "dynamic": False,
+    "_source": {"excludes": ["text_nl", "text_en"]},  # copies of ``text``
     "properties": {
         "id": {"type": "keyword"},
         "url": {"type": "keyword", "ignore_above": 4096},
@@ -234,7 +241,9 @@ MAPPING: dict[str, Any] = {
         "source": _KEYWORD,
         "kind": _KEYWORD,
         "title": _multilingual(),
-        "text": _multilingual(),
+        "text": {"type": "text", "analyzer": "toezicht_plain"},
+        "text_nl": {"type": "text", "analyzer": "toezicht_nl"},
+        "text_en": {"type": "text", "analyzer": "toezicht_en"},
         "authors": _KEYWORD,
         "published": _DATE,
         "published_precision": _KEYWORD,

@@ -98,10 +98,16 @@ def test_alias_and_explicit_mapping(es_client, es_alias):
     assert index.startswith(es_alias + "-")
     assert es.alias_indices(es_client, es_alias) == [index]
     assert es.ensure_index(es_client, es_alias) == index  # idempotent
-    props = es_client.indices.get_mapping(index=es_alias)[index]["mappings"]["properties"]
+    mappings = es_client.indices.get_mapping(index=es_alias)[index]["mappings"]
+    props = mappings["properties"]
     assert props["title"]["type"] == "text"
     assert props["title"]["fields"]["nl"]["analyzer"] == "toezicht_nl"
-    assert props["text"]["fields"]["en"]["analyzer"] == "toezicht_en"
+    assert props["title"]["fields"]["en"]["analyzer"] == "toezicht_en"
+    # the body: plain, plus stemmed in its own language only (not kept in _source)
+    assert props["text"]["analyzer"] == "toezicht_plain" and "fields" not in props["text"]
+    assert props["text_nl"]["analyzer"] == "toezicht_nl"
+    assert props["text_en"]["analyzer"] == "toezicht_en"
+    assert set(mappings["_source"]["excludes"]) == {"text_nl", "text_en"}
     for facet in ("lang", "source", "countries", "platforms", "measures"):
         assert props[facet]["type"] == "keyword", facet
     assert props["regulators"]["properties"]["id"]["type"] == "keyword"
@@ -274,6 +280,21 @@ def test_a_rejected_document_is_reported_not_fatal(es_client, es_alias):
 
 
 # -- documents ------------------------------------------------------------------------
+
+
+def test_body_is_stemmed_in_its_own_language_only(loaded, es_client, es_alias):
+    def hits(field: str, word: str) -> set[str]:
+        resp = es_client.search(index=es_alias, query={"match": {field: word}})
+        return {h["_id"] for h in resp["hits"]["hits"]}
+
+    assert hits("text_nl", "onderzoeken") == {NL_ARTICLE["id"]}
+    assert hits("text_en", "investigating") == {EN_ARTICLE["id"], OFF_ARTICLE["id"]}
+    assert hits("text_en", "onderzoeken") == set()  # the Dutch body is not in text_en
+    source = es_client.get(index=es_alias, id=NL_ARTICLE["id"])["_source"]
+    assert source["text"] == NL_ARTICLE["text"]
+    assert "text_nl" not in source and "text_en" not in source
+    other = to_document({**NL_ARTICLE, "lang": "fr"})  # another language: both fields
+    assert other["text_nl"] == other["text_en"] == NL_ARTICLE["text"]
 
 
 def test_to_document_flattens_the_analysis():

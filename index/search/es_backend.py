@@ -32,12 +32,15 @@ _SOURCE_EXCLUDES = ["text", "events.evidence"]
 
 def _text_fields(langs: list[str]) -> list[str]:
     """The analysed fields to search: one language's stemmed fields when the search is
-    restricted to it, both languages' otherwise (plus the unstemmed field)."""
+    restricted to it, both languages' otherwise (plus the unstemmed field). The body's
+    stemmed fields are ``text_nl``/``text_en``; ``text.nl``/``text.en`` are their names
+    in indices made before that layout (absent, so matching nothing, in newer ones)."""
     if langs == ["nl"]:
-        return ["title.nl^3", "title^2", "text.nl", "text"]
+        return ["title.nl^3", "title^2", "text_nl", "text.nl", "text"]
     if langs == ["en"]:
-        return ["title.en^3", "title^2", "text.en", "text"]
-    return ["title.nl^3", "title.en^3", "title^2", "text.nl", "text.en", "text"]
+        return ["title.en^3", "title^2", "text_en", "text.en", "text"]
+    return ["title.nl^3", "title.en^3", "title^2", "text_nl", "text_en", "text.nl", "text.en",
+            "text"]
 
 
 def render(node: Node, fields: list[str]) -> dict[str, Any]:
@@ -97,7 +100,7 @@ def build_query(p: SearchParams) -> dict[str, Any]:
 
 def _snippet(hit: dict[str, Any]) -> str:
     highlight = hit.get("highlight") or {}
-    for field in ("text.nl", "text.en", "text"):
+    for field in ("text.nl", "text.en", "text"):  # text.nl/.en: older indices
         if highlight.get(field):
             return " … ".join(highlight[field])
     return ""
@@ -176,10 +179,11 @@ class ElasticsearchBackend(SearchBackend):
                 "fields": {
                     "title.nl": {"number_of_fragments": 0},
                     "title.en": {"number_of_fragments": 0},
-                    "text.nl": {"fragment_size": 160, "number_of_fragments": 2},
-                    "text.en": {"fragment_size": 160, "number_of_fragments": 2},
+                    # the body's stemmed fields are not in _source: their matches
+                    # are highlighted in ``text`` (the same string)
                     "text": {"fragment_size": 160, "number_of_fragments": 2,
-                             "no_match_size": 160},
+                             "no_match_size": 160, "require_field_match": True,
+                             "matched_fields": ["text", "text_nl", "text_en"]},
                 },
             }
         if p.facets:
