@@ -61,7 +61,11 @@ class StoredArticleMiddleware:
             return None
         url = canonicalize(request.url)
         aid = canonical_id(url)
-        if self.store.known_ids([aid]) or stored_urls(self.store, [url]):
+        # The spider checked its links in one query when it found them; look again only
+        # for links that came from elsewhere (redirects, other spiders).
+        checked = request.meta.get("article_id") == aid and not request.meta.get(
+            "redirect_urls")
+        if not checked and (self.store.known_ids([aid]) or stored_urls(self.store, [url])):
             raise AlreadyStored(f"already stored: {url}")
         first = request.meta.get("article_id")
         if aid != first and aid in self.state.requested_ids and not request.meta.get(

@@ -47,6 +47,7 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 1.0  # seconds; doubled per attempt, plus jitter
 RETRY_BACKOFF_MAX = 60.0
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"  # the spider reports the failure once, per source
 
 # No unbounded recursion: spiders follow at most one listing level by default.
 DEPTH_LIMIT = 4
