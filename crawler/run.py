@@ -9,6 +9,7 @@ Twisted's reactor cannot be restarted: call :func:`run_crawl` once per process
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import time
@@ -89,6 +90,10 @@ def run_crawl(
     """
     variables = {"base": base} if base else None
     sources = plan_sources(cfg, source_names, sources_file, variables)
+    from crawler.work import SINGLE_THREAD_ENV
+
+    for key, value in SINGLE_THREAD_ENV.items():  # before numpy loads (workers inherit it)
+        os.environ.setdefault(key, value)
 
     from scrapy.utils.log import configure_logging
     from scrapy.utils.reactor import install_reactor

@@ -128,8 +128,16 @@ def _after_call() -> None:
         trim_memory()
 
 
+# Worker processes are the parallelism: numeric libraries must not add threads of their
+# own (OpenBLAS spins its threads and steals the other workers' cores).
+SINGLE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                     "MKL_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1"}
+
+
 def _warm_up() -> None:
     """Import the heavy modules once per worker, before the first page arrives."""
+    for key, value in SINGLE_THREAD_ENV.items():
+        os.environ.setdefault(key, value)
     tune_malloc()
     load_nlp()
     from crawler import extract  # noqa: F401
