@@ -244,6 +244,45 @@ def test_sqlite_index_follows_the_store(corpus_store, tmp_path):
     backend.close()
 
 
+def test_sqlite_facets_follow_the_store(tmp_path):
+    """Facet counts come from in-memory postings: a change to the index (in this
+    process or another) is counted at the next search."""
+    from index.search.sqlite_backend import SqliteBackend
+    from index.search.synthetic import corpus
+    from index.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'facets.db'}")
+    arts = corpus()
+    store.save_articles(arts[:5])
+    backend, other = SqliteBackend(store), SqliteBackend(store)
+    before = {b["key"]: b["count"] for b in backend.facets(P(relevant_only=False))["lang"]}
+    assert sum(before.values()) == 5
+    store.save_articles(arts[5:])
+    other.sync()  # another backend (process) folds the queue in
+    after = {b["key"]: b["count"] for b in backend.facets(P(relevant_only=False))["lang"]}
+    assert after == {"en": 14, "nl": 7}
+    backend.rebuild()
+    assert {b["key"]: b["count"] for b in other.facets(P(relevant_only=False))["lang"]} == after
+    backend.close()
+    other.close()
+
+
+def test_sqlite_story_pages_read_on_when_the_first_hits_are_few_stories(
+        corpus_store, monkeypatch):
+    from index.search import sqlite_backend
+    from index.search.sqlite_backend import SqliteBackend
+
+    backend = SqliteBackend(corpus_store)
+    params = [P("grok", stories=True, size=3, page=page, sort=sort)
+              for page in (1, 2, 3) for sort in ("relevance", "date")]
+    expected = [[(h["id"], h["story_size"]) for h in backend.search(p).hits] for p in params]
+    monkeypatch.setattr(sqlite_backend, "STORY_READ_AHEAD", 0)  # read-ahead finds nothing
+    assert [[(h["id"], h["story_size"]) for h in backend.search(p).hits]
+            for p in params] == expected
+    assert sum(len(page) for page in expected) == 2 * 8  # 8 grok stories, two orders
+    backend.close()
+
+
 # -- the command --------------------------------------------------------------------
 
 

@@ -49,6 +49,7 @@ FACETS = ("lang", "countries", "regulators", "platforms", "measures", "statuses"
 ATTR_FIELD = {"langs": "lang", "countries": "countries", "regulators": "regulators",
               "platforms": "platforms", "measures": "measures", "statuses": "statuses",
               "sources": "source"}
+STORY_READ_AHEAD = 4  # a story page first reads this many times its stories' hits
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 WATCHED = ("url", "source", "kind", "title", "text", "published", "lang", "relevant",
            "relevance_score", "analysis", "indexed_at")
@@ -434,21 +435,33 @@ class SqliteBackend(SearchBackend):
         p = params.normalised()
         t0 = time.perf_counter()
         conn = self._fresh()
-        cond, args = _where(p)
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS hits_m (doc INTEGER PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.hits_m")
-        self._run(conn, f"INSERT INTO temp.hits_m SELECT d.rowid FROM search_docs d "
-                        f"WHERE {_and(cond)}", args)
-        total = int(conn.execute("SELECT count(*) FROM temp.hits_m").fetchone()[0])
+        expr = fts(p.tree) if p.tree is not None else None
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS hits_s "
+                     "(doc INTEGER PRIMARY KEY, score REAL)")
+        conn.execute("DELETE FROM temp.hits_s")
+        if expr is not None and p.size:
+            # one pass over the FTS matches: the hits and their BM25 scores together
+            # (BM25 restarted for a few rows later would cost more: its statistics
+            # are recomputed per FTS query)
+            cond, args = _where(p, with_tree=False)
+            self._run(conn, "INSERT INTO temp.hits_s SELECT f.rowid, "
+                            "-bm25(search_fts, 3.0, 1.0) FROM search_fts f "
+                            "JOIN search_docs d ON d.rowid = f.rowid "
+                            f"WHERE search_fts MATCH ? AND {_and(cond)}", [expr, *args])
+        else:
+            cond, args = _where(p)
+            self._run(conn, f"INSERT INTO temp.hits_s(doc) SELECT d.rowid FROM search_docs d "
+                            f"WHERE {_and(cond)}", args)
+        total = int(conn.execute("SELECT count(*) FROM temp.hits_s").fetchone()[0])
         facets: dict[str, list[dict[str, Any]]] = {}
         if p.facets:
-            hits = _ints(conn.execute("SELECT group_concat(doc) FROM temp.hits_m"
+            hits = _ints(conn.execute("SELECT group_concat(doc) FROM temp.hits_s"
                                       ).fetchone()[0])
             facets = self._facet_postings(conn).count(hits, p.facet_size)
         total_stories = None
         if p.stories:
             total_stories = int(conn.execute(
-                "SELECT count(DISTINCT d.story_id) FROM search_docs d JOIN temp.hits_m m "
+                "SELECT count(DISTINCT d.story_id) FROM search_docs d JOIN temp.hits_s m "
                 "ON m.doc = d.rowid").fetchone()[0])
         hits = self._page(conn, p) if p.size else []
         return SearchResults(query=p.query, total=total, page=p.page, size=p.size, hits=hits,
@@ -471,18 +484,14 @@ class SqliteBackend(SearchBackend):
                 conn.execute("COMMIT")
         return postings
 
-    def _story_page(self, conn: sqlite3.Connection, rank: str, order: str, args: list[Any],
-                    p: SearchParams) -> list[dict[str, Any]]:
-        """One row per story: its best member in the chosen order, with the story's
-        number of hits. The hits are read in that order only until the page's
-        stories are complete (a story's first member is its best), and only the
-        page's stories are counted."""
-        want, skip = p.page * p.size, (p.page - 1) * p.size
+    @staticmethod
+    def _first_of_stories(conn: sqlite3.Connection, sql: str, args: list[Any],
+                          want: int) -> list[dict[str, Any]]:
+        """The first row of each story in ``sql``'s order, up to ``want`` stories."""
         firsts: list[dict[str, Any]] = []
         seen: set[Any] = set()
         try:
-            cursor = conn.execute(f"WITH r AS MATERIALIZED ({rank}) SELECT doc, score, "
-                                  f"story_id FROM r ORDER BY {order}, doc", args)
+            cursor = conn.execute(sql, args)
         except sqlite3.Error as exc:
             from index.search.query import SearchError
 
@@ -498,12 +507,29 @@ class SqliteBackend(SearchBackend):
                     break
         finally:
             cursor.close()
+        return firsts
+
+    def _story_page(self, conn: sqlite3.Connection, rank: str, order: str, args: list[Any],
+                    p: SearchParams) -> list[dict[str, Any]]:
+        """One row per story: its best member in the chosen order, with the story's
+        number of hits. The hits are read in that order only until the page's
+        stories are complete (a story's first member is its best), and only the
+        page's stories are counted."""
+        want, skip = p.page * p.size, (p.page - 1) * p.size
+        sql = f"WITH r AS ({rank}) SELECT doc, score, story_id FROM r ORDER BY {order}, doc"
+        # most stories have one or a few members: the first few times ``want`` hits
+        # (a bounded sort) nearly always hold the page; otherwise read on in order
+        limit = STORY_READ_AHEAD * (want + 5)
+        firsts = self._first_of_stories(conn, f"{sql} LIMIT {limit}", args, want)
+        if len(firsts) < want and int(conn.execute(
+                "SELECT count(*) FROM temp.hits_s").fetchone()[0]) > limit:
+            firsts = self._first_of_stories(conn, sql, args, want)
         page = firsts[skip:]
         if not page:
             return []
         marks = ", ".join("?" * len(page))
         sizes = dict(self._run(
-            conn, "SELECT d.story_id, count(*) FROM search_docs d JOIN temp.hits_m m "
+            conn, "SELECT d.story_id, count(*) FROM search_docs d JOIN temp.hits_s m "
                   f"ON m.doc = d.rowid WHERE d.story_id IN ({marks}) GROUP BY d.story_id",
             [r["story_id"] for r in page]))
         for r in page:
@@ -514,15 +540,8 @@ class SqliteBackend(SearchBackend):
         """The page of hits: ids and scores first, then rows, snippets only for them."""
         expr = fts(p.tree) if p.tree is not None else None
         args: list[Any] = []
-        by_score = expr is not None and p.sort == "relevance"
-        if by_score:
-            rank = ("SELECT m.doc AS doc, -bm25(search_fts, 3.0, 1.0) AS score, d.published, "
-                    "d.story_id FROM search_fts JOIN temp.hits_m m ON m.doc = search_fts.rowid "
-                    "JOIN search_docs d ON d.rowid = m.doc WHERE search_fts MATCH ?")
-            args.append(expr)
-        else:  # the order does not use the score: BM25 only for the page (below)
-            rank = ("SELECT m.doc AS doc, NULL AS score, d.published, d.story_id "
-                    "FROM temp.hits_m m JOIN search_docs d ON d.rowid = m.doc")
+        rank = ("SELECT m.doc AS doc, m.score AS score, d.published, d.story_id "
+                "FROM temp.hits_s m JOIN search_docs d ON d.rowid = m.doc")
         order = {"relevance": "score DESC, published DESC" if expr else "published DESC",
                  "date": "published IS NULL, published DESC",
                  "date_asc": "published IS NULL, published ASC"}[p.sort]
@@ -530,20 +549,12 @@ class SqliteBackend(SearchBackend):
         if p.stories:
             ranked = self._story_page(conn, rank, order, args, p)
         else:
-            sql = (f"WITH r AS MATERIALIZED ({rank}) SELECT doc, score, 1 AS story_size "
+            sql = (f"WITH r AS ({rank}) SELECT doc, score, 1 AS story_size "
                    f"FROM r ORDER BY {order}, doc LIMIT ? OFFSET ?")
             ranked = [dict(r) for r in self._run(conn, sql, [*args, p.size,
                                                              (p.page - 1) * p.size])]
         if not ranked:
             return []
-        if expr is not None and not by_score:
-            marks = ", ".join("?" * len(ranked))
-            scores = dict(self._run(
-                conn, "SELECT rowid, -bm25(search_fts, 3.0, 1.0) FROM search_fts "
-                      f"WHERE search_fts MATCH ? AND rowid IN ({marks})",
-                [expr, *(r["doc"] for r in ranked)]))
-            for r in ranked:
-                r["score"] = scores.get(r["doc"])
         docs = [r["doc"] for r in ranked]
         marks = ", ".join("?" * len(docs))
         rows = {r["doc_rowid"]: r for r in conn.execute(
