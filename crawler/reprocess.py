@@ -149,7 +149,7 @@ def _sync_index(cfg: Config, store: Store) -> dict[str, Any]:
         client = es.make_client(cfg)
         result = es.sync(store, client, cfg.es_index)
     except Exception as exc:
-        log.warning("Elasticsearch not updated (%s); run `toezicht index sync` once it is up",
+        log.info("Elasticsearch not updated (%s); run `toezicht index sync` once it is up",
                     exc.__class__.__name__)
         return {"index_available": False, "indexed": 0}
     return {"index_available": True, "indexed": int(result.get("indexed", 0))}
