@@ -160,6 +160,14 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
+def machine_busy_s() -> float:
+    """CPU seconds all cores spent busy since boot (``/proc/stat``)."""
+    with open("/proc/stat", encoding="latin-1") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def _cpu_s(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/stat", encoding="latin-1") as f:
@@ -232,7 +240,7 @@ def crawl(site: Path, workers: int | None, index: bool, alias: str) -> dict[str,
     with SiteServer(site) as server:
         spec = {"data_dir": str(data_dir), "sources": str(site / "sources.toml"),
                 "base": server.base_url, "workers": workers, "index": index, "alias": alias}
-        start = time.perf_counter()
+        start, busy = time.perf_counter(), machine_busy_s()
         proc = subprocess.Popen([sys.executable, __file__, "--child", json.dumps(spec)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 cwd=ROOT)
@@ -240,6 +248,7 @@ def crawl(site: Path, workers: int | None, index: bool, alias: str) -> dict[str,
         sampler.start()
         out, err = proc.communicate()
         elapsed = time.perf_counter() - start
+        busy = machine_busy_s() - busy
         sampler.done.set()
         sampler.join()
     if proc.returncode != 0:
@@ -252,6 +261,7 @@ def crawl(site: Path, workers: int | None, index: bool, alias: str) -> dict[str,
             "processes": sampler.peak_procs,
             "cpu_main_s": round(sampler.cpu.get(proc.pid, 0.0), 1),
             "cpu_other_s": round(sum(v for k, v in sampler.cpu.items() if k != proc.pid), 1),
+            "machine_busy_s": round(busy, 1),
             "warnings": [
                 line for line in err.splitlines() if "WARNING" in line or "ERROR" in line][:5]}
 
@@ -303,8 +313,12 @@ def main() -> int:
     print(f"peak RSS         : {result['peak_rss_mb']:.0f} MB in {result['processes']} "
           f"processes (crawl process {result['peak_rss_main_mb']:.0f} MB; shared pages "
           f"counted once (PSS): {result['peak_pss_mb']:.0f} MB)")
+    ours = result["cpu_main_s"] + result["cpu_other_s"]
+    capacity = result["seconds"] * (os.cpu_count() or 1)
     print(f"CPU              : crawl process {result['cpu_main_s']:.1f} s, workers "
-          f"{result['cpu_other_s']:.1f} s")
+          f"{result['cpu_other_s']:.1f} s = {ours / stored * 1000:.1f} ms/article; all cores "
+          f"busy {result['machine_busy_s']:.1f} s of {capacity:.0f}"
+          " (the rest: Elasticsearch, the site server, anything else running)")
     for line in result["warnings"]:
         print("  " + line)
     ok = rate >= 40 and ratio <= 1.5 and result["peak_rss_mb"] < 600
