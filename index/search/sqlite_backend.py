@@ -436,33 +436,36 @@ class SqliteBackend(SearchBackend):
         t0 = time.perf_counter()
         conn = self._fresh()
         expr = fts(p.tree) if p.tree is not None else None
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS hits_s "
-                     "(doc INTEGER PRIMARY KEY, score REAL)")
-        conn.execute("DELETE FROM temp.hits_s")
+        # the hits with what ordering and story grouping need, so neither goes back
+        # to search_docs for every hit
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS hits_r "
+                     "(doc INTEGER PRIMARY KEY, score REAL, published TEXT, story_id TEXT)")
+        conn.execute("DELETE FROM temp.hits_r")
         if expr is not None and p.size:
             # one pass over the FTS matches: the hits and their BM25 scores together
             # (BM25 restarted for a few rows later would cost more: its statistics
             # are recomputed per FTS query)
             cond, args = _where(p, with_tree=False)
-            self._run(conn, "INSERT INTO temp.hits_s SELECT f.rowid, "
-                            "-bm25(search_fts, 3.0, 1.0) FROM search_fts f "
+            self._run(conn, "INSERT INTO temp.hits_r SELECT f.rowid, "
+                            "-bm25(search_fts, 3.0, 1.0), d.published, d.story_id "
+                            "FROM search_fts f "
                             "JOIN search_docs d ON d.rowid = f.rowid "
                             f"WHERE search_fts MATCH ? AND {_and(cond)}", [expr, *args])
         else:
             cond, args = _where(p)
-            self._run(conn, f"INSERT INTO temp.hits_s(doc) SELECT d.rowid FROM search_docs d "
+            self._run(conn, "INSERT INTO temp.hits_r(doc, published, story_id) "
+                            f"SELECT d.rowid, d.published, d.story_id FROM search_docs d "
                             f"WHERE {_and(cond)}", args)
-        total = int(conn.execute("SELECT count(*) FROM temp.hits_s").fetchone()[0])
+        total = int(conn.execute("SELECT count(*) FROM temp.hits_r").fetchone()[0])
         facets: dict[str, list[dict[str, Any]]] = {}
         if p.facets:
-            hits = _ints(conn.execute("SELECT group_concat(doc) FROM temp.hits_s"
+            hits = _ints(conn.execute("SELECT group_concat(doc) FROM temp.hits_r"
                                       ).fetchone()[0])
             facets = self._facet_postings(conn).count(hits, p.facet_size)
         total_stories = None
         if p.stories:
             total_stories = int(conn.execute(
-                "SELECT count(DISTINCT d.story_id) FROM search_docs d JOIN temp.hits_s m "
-                "ON m.doc = d.rowid").fetchone()[0])
+                "SELECT count(DISTINCT story_id) FROM temp.hits_r").fetchone()[0])
         hits = self._page(conn, p) if p.size else []
         return SearchResults(query=p.query, total=total, page=p.page, size=p.size, hits=hits,
                              facets=facets, stories=p.stories, total_stories=total_stories,
@@ -522,14 +525,14 @@ class SqliteBackend(SearchBackend):
         limit = STORY_READ_AHEAD * (want + 5)
         firsts = self._first_of_stories(conn, f"{sql} LIMIT {limit}", args, want)
         if len(firsts) < want and int(conn.execute(
-                "SELECT count(*) FROM temp.hits_s").fetchone()[0]) > limit:
+                "SELECT count(*) FROM temp.hits_r").fetchone()[0]) > limit:
             firsts = self._first_of_stories(conn, sql, args, want)
         page = firsts[skip:]
         if not page:
             return []
         marks = ", ".join("?" * len(page))
         sizes = dict(self._run(
-            conn, "SELECT d.story_id, count(*) FROM search_docs d JOIN temp.hits_s m "
+            conn, "SELECT d.story_id, count(*) FROM search_docs d JOIN temp.hits_r m "
                   f"ON m.doc = d.rowid WHERE d.story_id IN ({marks}) GROUP BY d.story_id",
             [r["story_id"] for r in page]))
         for r in page:
@@ -540,8 +543,7 @@ class SqliteBackend(SearchBackend):
         """The page of hits: ids and scores first, then rows, snippets only for them."""
         expr = fts(p.tree) if p.tree is not None else None
         args: list[Any] = []
-        rank = ("SELECT m.doc AS doc, m.score AS score, d.published, d.story_id "
-                "FROM temp.hits_s m JOIN search_docs d ON d.rowid = m.doc")
+        rank = "SELECT doc, score, published, story_id FROM temp.hits_r"
         order = {"relevance": "score DESC, published DESC" if expr else "published DESC",
                  "date": "published IS NULL, published DESC",
                  "date_asc": "published IS NULL, published ASC"}[p.sort]
