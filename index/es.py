@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -558,14 +559,24 @@ def _load(store: Store, client: Elasticsearch, target: str, *, only_unsynced: bo
                 yield from flush()
         yield from flush()
 
+    # the store is marked in a thread of its own, so the next bulk request goes out
+    # while the previous chunk's rows are updated; all marks are done before returning
+    marker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="toezicht-index-mark")
+    marks: list[Future[None]] = []
+
     def on_success(ids: list[str]) -> None:
-        _mark_synced_unchanged(store, versions, ids, stamp)
+        marks.append(marker.submit(_mark_synced_unchanged, store, versions, list(ids), stamp))
         state["done"] += len(ids)
         if progress:
             progress(state["done"], total)
 
-    indexed, errors = bulk_index(client, target, _prefetch(docs(), 2 * chunk_size),
-                                 chunk_size=chunk_size, on_success=on_success)
+    try:
+        indexed, errors = bulk_index(client, target, _prefetch(docs(), 2 * chunk_size),
+                                     chunk_size=chunk_size, on_success=on_success)
+    finally:
+        marker.shutdown(wait=True)
+    for mark in marks:
+        mark.result()  # a failed update of the store is raised here
     if progress:
         progress(total, total)
     return {"total": total, "indexed": indexed, "failed": len(errors), "errors": errors[:20]}
