@@ -243,6 +243,34 @@ def test_sync_reports_progress(store, es_client, es_alias):
     assert seen[-1] == (25, 25) and (10, 25) in seen
 
 
+def _load_settings(es_client, index):
+    settings = es_client.indices.get_settings(index=index, flat_settings=True)[index]["settings"]
+    return {k: settings.get(k) for k in ("index.refresh_interval",
+                                         "index.translog.durability")}
+
+
+def test_a_large_sync_loads_with_refresh_off_then_restores(store, es_client, es_alias,
+                                                           monkeypatch):
+    monkeypatch.setattr(es, "BULK_LOAD_MIN", 2)  # "large" for this test
+    index = es.ensure_index(es_client, es_alias)
+    seen: list[dict] = []
+    real = es._mark_synced_unchanged
+
+    def spy(*args):  # runs while the load is in progress
+        seen.append(_load_settings(es_client, index))
+        return real(*args)
+
+    monkeypatch.setattr(es, "_mark_synced_unchanged", spy)
+    store.save_articles([NL_ARTICLE, EN_ARTICLE, OFF_ARTICLE])
+    result = es.sync(store, es_client, es_alias, chunk_size=2)
+    assert result["indexed"] == 3 and store.count_articles(only_unsynced=True) == 0
+    assert seen and all(s["index.refresh_interval"] == "-1" for s in seen)
+    assert all(s["index.translog.durability"] is None for s in seen)  # per request
+    assert _load_settings(es_client, index) == {"index.refresh_interval": None,
+                                                "index.translog.durability": None}
+    assert es_client.count(index=es_alias)["count"] == 3  # refreshed at the end
+
+
 def test_rebuild_swaps_alias_and_keeps_search_working(loaded, es_client, es_alias):
     old = es.alias_indices(es_client, es_alias)
     result = es.rebuild(loaded, es_client, es_alias)
@@ -251,6 +279,9 @@ def test_rebuild_swaps_alias_and_keeps_search_working(loaded, es_client, es_alia
     assert not es_client.indices.exists(index=old[0])
     assert article_id(NL_ARTICLE["url"]) in ids(search(es_client, es_alias, "onderzoek"))
     assert loaded.count_articles(only_unsynced=True) == 0
+    # loaded with refresh off and an async translog, both back to the defaults
+    assert _load_settings(es_client, result["index"]) == {"index.refresh_interval": None,
+                                                          "index.translog.durability": None}
     # writes through the alias go to the new index
     store_again = es.sync(loaded, es_client, es_alias)
     assert store_again["index"] == result["index"]
