@@ -106,6 +106,11 @@ def mixed_queries(n: int, seed: int = 1) -> list[SearchParams]:
     return out
 
 
+def loadavg() -> list[float]:
+    """1/5/15-minute load averages: the machine may be shared, so numbers come with it."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
@@ -148,7 +153,8 @@ def main() -> None:
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="toezicht-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    report: dict[str, Any] = {"n": args.n, "queries": args.queries}
+    report: dict[str, Any] = {"n": args.n, "queries": args.queries,
+                              "cpus": os.cpu_count(), "loadavg": {"start": loadavg()}}
 
     def say(msg: str) -> None:
         if not args.json:
@@ -210,11 +216,13 @@ def main() -> None:
         part["export"] = run_export(backend, work / f"export-{name}.csv")
         say(f"[{name}] {part['export']}")
         (work / f"export-{name}.csv").unlink()
+        part["loadavg"] = loadavg()
         report[name] = part
         if alias:
             es.drop(client, alias)
         backend.close()
 
+    report["loadavg"]["end"] = loadavg()
     if args.json:
         print(json.dumps(report, indent=2))
         return
@@ -228,6 +236,9 @@ def main() -> None:
                         ("export peak extra RSS MB", ("export", "rss_peak_extra_mb"))):
         print(f"{label:28}" + "".join(f"{report[n][path[0]][path[1]]:>16}" for n in names))
     print(f"{'stories (shared) docs/s':28}{report['stories']['docs_per_s']:>16}")
+    print(f"{'load average after (1 min)':28}" + "".join(f"{report[n]['loadavg'][0]:>16}"
+                                                         for n in names)
+          + f"   ({report['cpus']} CPUs; start {report['loadavg']['start']})")
     if not args.workdir:
         import shutil
 
