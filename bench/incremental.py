@@ -65,23 +65,22 @@ def write_site(root: Path, start: int, count: int) -> None:
     (root / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
 
 
-def crawl(work: Path, site: Path) -> dict[str, Any]:
-    """One crawl in a child process against a fresh server; returns time and requests."""
-    server = SiteServer(site).start()
-    try:
-        started = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "toezicht.cli", "--config", str(work / "toezicht.toml"),
-             "crawl", "--sources", str(work / "sources.toml"), "--base", server.base_url,
-             "--format", "json"], capture_output=True, text=True)
-        elapsed = time.perf_counter() - started
-    finally:
-        server.stop()
+def crawl(work: Path, server: SiteServer) -> dict[str, Any]:
+    """One crawl in a child process; returns its time and the requests it made. The
+    server stays up across runs: article ids derive from URLs, port included."""
+    seen = len(server.requests)
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "toezicht.cli", "--config", str(work / "toezicht.toml"),
+         "crawl", "--sources", str(work / "sources.toml"), "--base", server.base_url,
+         "--format", "json"], capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"crawl failed ({proc.returncode}): {proc.stderr.strip()[-3000:]}")
     stats = json.loads(proc.stdout)
-    pages = [r for r in server.requests if r[1].startswith("/news/")]
-    return {"seconds": round(elapsed, 2), "requests": len(server.requests),
+    requests = server.requests[seen:]
+    pages = [r for r in requests if r[1].startswith("/news/")]
+    return {"seconds": round(elapsed, 2), "requests": len(requests),
             "article_requests": len(pages), "new": stats.get("totals", {}).get("new")}
 
 
@@ -101,9 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         (work / "toezicht.toml").write_text(
             f'data_dir = "{work / "data"}"\ndownload_delay = 0.0\nconcurrent_per_domain = 16\n'
             'es_url = "http://127.0.0.1:9"\n', encoding="utf-8")  # ES off: store only
-        runs = {"first": crawl(work, site), "unchanged": crawl(work, site)}
-        write_site(site, args.articles, args.new)
-        runs["with_new"] = crawl(work, site)
+        with SiteServer(site) as server:
+            runs = {"first": crawl(work, server), "unchanged": crawl(work, server)}
+            write_site(site, args.articles, args.new)
+            runs["with_new"] = crawl(work, server)
     ratio = runs["unchanged"]["seconds"] / max(runs["first"]["seconds"], 1e-9)
     checks = {
         "unchanged_under_10pct": ratio < 0.10,

@@ -57,7 +57,15 @@ METAREFRESH_ENABLED = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
-HTTPCACHE_ENABLED = False
+# An HTTP cache for feeds, sitemaps and listing pages, revalidated on every run
+# (their requests carry Cache-Control: max-age=0): a conditional GET with ETag /
+# Last-Modified, and a 304 costs the site no body. Article pages are never cached
+# (meta dont_cache): stored articles are not requested at all. The cache lives in
+# <data_dir>/httpcache (set by crawler.run).
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_GZIP = True
+HTTPCACHE_IGNORE_HTTP_CODES = [401, 403, 404, 410, 429, 500, 502, 503, 504]
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

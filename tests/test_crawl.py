@@ -217,6 +217,11 @@ def test_recrawl_fetches_no_stored_article(site: SiteServer, first_crawl: dict[s
     assert "/artikel/1042" not in fetched  # the redirecting link is remembered too
     assert len(rows(first_crawl["store"])) == 20
     assert len(first_crawl["store"].runs()) == 2
+    # feeds and sitemaps were revalidated, not downloaded again: conditional GETs
+    # answered 304 Not Modified from the HTTP cache's validators
+    discovery = {p: status for _m, p, status in site.requests[before:]
+                 if p in {"/feed.xml", "/atom.xml", "/sitemap.xml"}}
+    assert discovery and set(discovery.values()) == {304}, discovery
 
 
 def test_limit_and_single_source(site: SiteServer, tmp_path: Path) -> None:

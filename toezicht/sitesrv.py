@@ -23,12 +23,14 @@ request log; ``python -m toezicht.sitesrv DIR`` serves a directory by hand.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import mimetypes
 import threading
 import tomllib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -53,7 +55,7 @@ class SiteServer:
         self.requests: list[tuple[str, str, int]] = []  # (method, path?query, status)
         self._served: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._cache: dict[Path, bytes] = {}
+        self._cache: dict[tuple[Path, int], bytes] = {}  # keyed by mtime: edits are served
         handler = type("Handler", (_Handler,), {"site": self})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -104,8 +106,11 @@ class SiteServer:
             return None
         return candidate
 
-    def respond(self, path: str) -> tuple[int, dict[str, str], bytes]:
-        """Status, headers and body for a GET of ``path``."""
+    def respond(self, path: str, request_headers: Mapping[str, str] | None = None
+                ) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and body for a GET of ``path``; a conditional GET whose
+        validators still match gets 304 Not Modified, as real sites answer."""
+        request_headers = request_headers or {}
         redirects = self.conf.get("redirects", {})
         if path in redirects:
             return 301, {"Location": self.base_url + redirects[path]}, b""
@@ -125,7 +130,8 @@ class SiteServer:
         suffix = file.suffix.lower()
         ctype = self.conf.get("content_types", {}).get(path) or DEFAULT_TYPES.get(suffix) or (
             mimetypes.guess_type(file.name)[0] or "application/octet-stream")
-        body = self._cache.get(file)
+        stamp = file.stat().st_mtime_ns
+        body = self._cache.get((file, stamp))
         if body is None:
             body = file.read_bytes()
             if suffix in TEXT_SUFFIXES and not body.startswith(b"%PDF"):
@@ -136,12 +142,35 @@ class SiteServer:
                     ctype = f"{ctype.split(';')[0]}; charset={charset}"
                 else:
                     body = text.encode("utf-8")
-            self._cache[file] = body
+            self._cache[(file, stamp)] = body
         charset = self.conf.get("charset", {}).get(path)
         if charset:
             ctype = f"{ctype.split(';')[0]}; charset={charset}"
         status = int(self.conf.get("status", {}).get(path, 200))
-        return status, {"Content-Type": ctype}, body
+        headers = {"Content-Type": ctype, **validators(body, stamp)}
+        if status == 200 and not_modified(request_headers, headers):
+            return 304, headers, b""
+        return status, headers, body
+
+
+def validators(body: bytes, mtime_ns: int) -> dict[str, str]:
+    """ETag (content hash) and Last-Modified (file time) of a response body."""
+    modified = formatdate(mtime_ns / 1e9, usegmt=True)
+    return {"ETag": '"' + hashlib.sha1(body).hexdigest()[:16] + '"', "Last-Modified": modified}
+
+
+def not_modified(request: Mapping[str, str], response: Mapping[str, str]) -> bool:
+    """RFC 9110: If-None-Match wins over If-Modified-Since."""
+    tags = request.get("If-None-Match")
+    if tags is not None:
+        return response["ETag"] in {t.strip() for t in tags.split(",")} or tags.strip() == "*"
+    since = request.get("If-Modified-Since")
+    if since is None:
+        return False
+    try:
+        return parsedate_to_datetime(response["Last-Modified"]) <= parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -152,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, with_body: bool) -> None:
         target = self.path
         path = urlsplit(target).path or "/"
-        status, headers, body = self.site.respond(path)
+        status, headers, body = self.site.respond(path, self.headers)
         self.site._log(self.command, target, status)
         self.send_response(status)
         for key, value in headers.items():

@@ -34,6 +34,10 @@ from crawler.state import RunState, get_store, run_state
 from crawler.urls import canonical_id, canonicalize, is_http, looks_non_html
 from index.store import now_iso
 
+# Discovery pages (feeds, sitemaps, listings) are revalidated against the HTTP cache on
+# every run: a conditional GET that the site can answer with 304 Not Modified.
+REVALIDATE = {"Cache-Control": "max-age=0"}
+
 log = logging.getLogger(__name__)
 
 
@@ -139,7 +143,7 @@ class SourceSpider(scrapy.Spider):
             yield scrapy.Request(
                 src.url, callback=self.parse_source, errback=self.source_failed,
                 meta={"source": src.name, "role": "discovery", "level": 0},
-                dont_filter=True, priority=10,
+                headers=REVALIDATE, dont_filter=True, priority=10,
             )
 
     def source_of(self, response_or_request: Any) -> Source:
@@ -189,7 +193,7 @@ class SourceSpider(scrapy.Spider):
                 url, callback=self.parse_article, errback=self.article_failed,
                 meta={"source": src.name, "role": "article", "feed_date": entry.date,
                       "feed_title": entry.title, "lang_hint": entry.lang or src.lang,
-                      "article_id": aid},
+                      "article_id": aid, "dont_cache": True},
             )
 
     def _known_by_url(self, urls: list[str]) -> set[str]:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
-from crawler.spiders.base import Entry, SourceSpider
+from crawler.spiders.base import REVALIDATE, Entry, SourceSpider
 from crawler.urls import canonicalize, is_http
 
 
@@ -57,5 +57,5 @@ class PagesSpider(SourceSpider):
                 yield scrapy.Request(
                     url, callback=self.parse_source, errback=self.source_failed,
                     meta={"source": src.name, "role": "discovery", "level": level + 1},
-                    priority=5,
+                    headers=REVALIDATE, priority=5,
                 )

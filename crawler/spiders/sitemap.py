@@ -9,7 +9,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.spiders._xml import child_text, local, parse_xml
-from crawler.spiders.base import Entry, SourceSpider, maybe_gunzip
+from crawler.spiders.base import REVALIDATE, Entry, SourceSpider, maybe_gunzip
 
 MAX_LEVELS = 3  # sitemap index → sitemap → ... at most this deep
 MAX_CHILD_SITEMAPS = 25  # of a large index, only the most recent ones
@@ -69,7 +69,8 @@ class SitemapSpider(SourceSpider):
         for entry in news_first[:MAX_CHILD_SITEMAPS]:
             yield response.follow(
                 entry.url, callback=self.parse_source, errback=self.source_failed,
-                meta={"source": src.name, "role": "discovery", "level": level}, priority=5,
+                meta={"source": src.name, "role": "discovery", "level": level},
+                headers=REVALIDATE, priority=5,
             )
 
 
