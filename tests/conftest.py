@@ -14,6 +14,10 @@ from types import SimpleNamespace
 
 import pytest
 
+# Fixtures shared by several test files (the search corpus in both backends; the web
+# app over it), registered for every test module.
+pytest_plugins = ["support.search_fixtures", "support.web_fixtures"]
+
 TEST_ES_URL = os.environ.get("TOEZICHT_TEST_ES_URL", "http://127.0.0.1:9200").rstrip("/")
 
 

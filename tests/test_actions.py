@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from index.search.testing)
 """Canonical actions from the store's events over the synthetic corpus: each
 action once, strongest status, first seen, sources in both languages."""
 
@@ -10,10 +9,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from support.search_fixtures import cli_env
 
 from index.search.actions import ActionFilter, list_actions
 from index.search.query import SearchError
-from index.search.testing import cli_env, corpus_dir, corpus_store  # noqa: F401
 
 
 def actions(store, **kw):

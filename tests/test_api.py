@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from index.search.testing)
 """The HTTP API over real HTTP (uvicorn in a thread on a free port), on both
 backends: search, facets, timeline, actions, articles, export, OpenAPI, errors."""
 
@@ -14,8 +13,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
-from index.search.testing import corpus_alias, corpus_dir, corpus_store, search_backend  # noqa: F401
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from index.search.testing)
 """Export streams every hit once (ES point-in-time + search_after, SQLite keyset),
 in CSV and JSON Lines, through the library and the command, on both backends."""
 
@@ -9,15 +8,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from support.search_fixtures import cli_env
 
 from index.search import SearchParams
-from index.search.testing import (  # noqa: F401
-    cli_env,
-    corpus_alias,
-    corpus_dir,
-    corpus_store,
-    search_backend,
-)
 
 
 @pytest.mark.parametrize("batch", [1, 4, 1000])

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from index.search.testing)
 """Search over the synthetic corpus (index/search/synthetic.py), run against
 both backends: Elasticsearch (the real node) and SQLite FTS5. Exact counts.
 
@@ -8,15 +7,9 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from support.search_fixtures import cli_env
 
 from index.search import SearchError, SearchParams
-from index.search.testing import (  # noqa: F401  (fixtures)
-    cli_env,
-    corpus_alias,
-    corpus_dir,
-    corpus_store,
-    search_backend,
-)
 
 
 def P(query: str = "", **kw) -> SearchParams:

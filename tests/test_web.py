@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from toezicht.web.testing)
 """The web interface over real HTTP (uvicorn in a thread, Elasticsearch backend, an
 indexed corpus): pages agree with the JSON API they share the service with, the URL
 holds the whole state, output is escaped, forms are CSRF-protected and writes follow
@@ -13,16 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import lxml.html
 import pytest
-
-from toezicht.web.testing import (  # noqa: F401
-    EVIDENCE,
-    serve_web,
-    web_cfg,
-    web_data,
-    web_es,
-    web_store,
-    web_url,
-)
+from support.web_fixtures import EVIDENCE, serve_web
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from toezicht.web.testing)
 """End to end in headless Chromium (Debian's /usr/bin/chromium driven by Playwright
 for Python) against the app `toezicht serve` runs, on an indexed corpus in the real
 Elasticsearch. Screenshots of every page go to tests/output/screenshots/."""
@@ -11,15 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from toezicht.web.testing import (  # noqa: F401
-    EVIDENCE,
-    web_cfg,
-    web_data,
-    web_es,
-    web_store,
-    web_url,
-)
+from support.web_fixtures import EVIDENCE
 
 CHROMIUM = os.environ.get("TOEZICHT_TEST_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

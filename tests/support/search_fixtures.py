@@ -1,6 +1,6 @@
-"""Pytest fixtures for the search tests (imported by tests/test_search.py and
-friends): the synthetic corpus in a store, indexed into Elasticsearch and into
-SQLite FTS5, and a ``search_backend`` fixture parametrised over both."""
+"""Pytest fixtures for the search tests (registered in tests/conftest.py): the
+synthetic corpus in a store, indexed into Elasticsearch and into SQLite FTS5, and a
+``search_backend`` fixture parametrised over both."""
 
 from __future__ import annotations
 
