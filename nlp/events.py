@@ -77,6 +77,7 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
     used_weak: set[str] = set()
     last_actor: Actor | None = None
     last_measure = ""
+    last_public = ""  # last measure taken by a public body or country ("similar measures")
     last_target = ""
     sents = list(doc.sents)
     for si, sent in enumerate(sents):
@@ -95,6 +96,7 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
         trigs = [t for t in trigs if not _penalty_frame(sent, t, labels)]
         trigs = _drop_orders_of_measures(doc, trigs)
         sent_actor: Actor | None = None
+        n_before = len(events)
         seen: set[tuple[str, str]] = set()
         order_at = min((t.start for t in trigs if t.label == "order"), default=None)
         for t in trigs:
@@ -102,9 +104,9 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             if label in ("remove", "restrict") and order_at is not None and order_at < t.start:
                 continue  # the content of a demand ("ordered X to remove ...")
             if label == "similar":
-                if not last_measure:
+                if not (last_public or last_measure):
                     continue
-                label = last_measure
+                label = last_public or last_measure
             actor = _choose_actor(doc, t, label, bodies, weak, courts, countries, plats)
             if actor is _NO_ACTOR:
                 continue  # a platform or private party is the subject of a public measure
@@ -114,6 +116,9 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
                 actor = Actor("country", ms.home, ms.home, t.start, t.start)
             if actor is None:
                 continue
+            if label in ("remove", "restrict") and actor.kind != "platform" and not bodies \
+                    and not countries and _product_subject(doc, sent, labels, masked):
+                continue  # "the auction site said it had deleted the listings"
             if actor.kind == "platform" and _platform_is_patient(doc, sent, actor, t):
                 actor = _agent_of_passive(doc, sent, t, bodies, countries)
                 if actor is None:
@@ -169,13 +174,45 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
                 seen.add((a.value, measure))
             sent_actor = actor
             last_measure = measure
+            if actor.kind != "platform":
+                last_public = measure
             last_target = target or last_target
+        _requested_by(doc, sent, events, n_before, bodies, gaz, ms)
         if sent_actor is not None:
             last_actor = sent_actor
         elif bodies:
             last_actor = _body_actor(bodies[-1], gaz, ms)
     _upgrade_country_actors(events, sents, ms, published)
     return _merge(events), used_weak
+
+
+_REQUEST_IDIOMS = frozenset(("op verzoek van", "at the request of", "op last van",
+                             "at the behest of", "na een verzoek van", "following a request from"))
+
+
+def _requested_by(doc: Doc, sent: Span, events: list[Event], n_before: int,
+                  bodies: list[Mention], gaz: Gazetteer, ms: Mentions) -> None:
+    """"Telegram verwijderde 148 video's op verzoek van de KCSC", "X removed the posts at
+    the request of the regulator": the platform's measure was demanded by the body named
+    right after the idiom, which is an order of that body."""
+    pm = [e for e in events[n_before:] if e.measure == "platform_measure"]
+    if not pm:
+        return
+    for k, a, b in ms.phrases:
+        if not (k.startswith("PH|idiom") and a >= sent.start and b <= sent.end):
+            continue
+        if doc[a:b].text.lower() not in _REQUEST_IDIOMS:
+            continue
+        body = next((m for m in bodies if b <= m.start <= b + 2), None)
+        if body is None:
+            continue
+        actor = _body_actor(body, gaz, ms)
+        if actor is None or actor.kind != "body":
+            continue
+        src = pm[0]
+        events.append(Event(actor.value, actor.country, "order", src.target, src.status,
+                            src.date, sent.text.strip(), 0.7))
+        return
 
 
 INVERTED_MODALS = frozenset(("kan", "kunnen", "zou", "zouden", "mag", "could", "might", "may"))
@@ -211,7 +248,8 @@ def _drop_orders_of_measures(doc: Doc, trigs: list[Trigger]) -> list[Trigger]:
     for t in trigs:
         if t.label == "order" and any(
                 o.label in _ORDERED_MEASURES and 0 < o.start - t.end <= 6 and not any(
-                    doc[k].lower_ in ("to", "te", "om") for k in range(t.end, o.start))
+                    doc[k].lower_ in ("to", "te", "om", "that", "dat")
+                    for k in range(t.end, o.start))
                 for o in trigs):
             continue
         out.append(t)
@@ -482,6 +520,19 @@ def _has_product(doc: Doc, sent: Span, labels: list[tuple[str, ...]],
                  masked: bytearray) -> bool:
     return any("PROD" in labels[k] or doc[k].lower_.endswith(("sites", "apps", "websites"))
                for k in range(sent.start, sent.end) if not masked[k])
+
+
+def _product_subject(doc: Doc, sent: Span, labels: list[tuple[str, ...]],
+                     masked: bytearray) -> bool:
+    """An unnamed service is the sentence's subject ("De website ... heeft ze
+    verwijderd", "The auction site said it had deleted ..."): its own measure, which
+    is no platform measure without a name (and no order of a body)."""
+    for k in range(sent.start, min(sent.start + 4, sent.end)):
+        if masked[k]:
+            return False
+        if "PROD" in labels[k] or doc[k].lower_ in ("site", "website", "websites", "sites"):
+            return True
+    return False
 
 
 def _previous_platform(plats: list[Mention], before: int) -> str:

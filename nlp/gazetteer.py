@@ -39,6 +39,9 @@ class Gazetteer:
     defaults: dict[str, dict[str, str]] = field(default_factory=dict)
     fallback: dict[str, str] = field(default_factory=dict)
     us_state: dict[str, str] = field(default_factory=dict)
+    # lowercased generic descriptor phrases per kind ("minister van justitie"): a body
+    # matched by one of these names is only that body in its own country's articles
+    generic_names: dict[str, set[str]] = field(default_factory=dict)
     cues: dict[str, Any] = field(default_factory=dict)
     relevance: dict[str, Any] = field(default_factory=dict)
 
@@ -98,6 +101,7 @@ def load() -> Gazetteer:
         for kind, phrases in kinds.items():
             for p in phrases:
                 g.lower_terms.append((p, f"DESC|{kind}|{lang}"))
+                g.generic_names.setdefault(kind, set()).add(p.lower())
     for lang, kinds in desc.get("suffix", {}).items():
         g.descriptor_suffix[lang] = [(s, k) for k, sufs in kinds.items() for s in sufs]
     g.defaults = desc["defaults"]
@@ -171,7 +175,7 @@ class TokenClassifier:
         add("GEN", c.get("penalty_frame", {}).get("subjects", []))
         add("RISK", c.get("penalty_frame", {}).get("verbs", []))
         st = c.get("status", {})
-        for label in ("potential", "planned", "negation", "actual_override"):
+        for label in ("potential", "planned", "negation", "actual_override", "ongoing"):
             add(label, st.get(label, []))
         rel = cues.get("relevance", {})
         for label in ("sexual", "ai", "strong", "negative", "imagery", "consent", "deep"):

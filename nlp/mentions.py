@@ -130,6 +130,7 @@ def collect(doc: Doc, g: Gazetteer, lang: str) -> Mentions:
             m.bodies.append(Mention(a, b, "desc", parts[1]))
     _foreign_generic_bodies(doc, g, m)
     m.home = _home_country(m, lang)
+    _generic_bodies_abroad(doc, g, m)
     _resolve_descriptors(doc, g, m)
     return m
 
@@ -176,6 +177,22 @@ def _foreign_generic_bodies(doc: Doc, g: Gazetteer, m: Mentions) -> None:
                 if all(t.is_alpha for t in doc[c.end:b.start]):
                     m.bodies[i] = Mention(b.start, b.end, "desc", body.kind)
                 break
+
+
+def _generic_bodies_abroad(doc: Doc, g: Gazetteer, m: Mentions) -> None:
+    """A body matched only by a generic title ("minister van Justitie", "the justice
+    minister") in an article whose home country is another one (a Belgian story in
+    Dutch) is the home country's body: turn it into a descriptor of the same kind."""
+    if not m.home or m.home == "EU":
+        return
+    for i, b in enumerate(m.bodies):
+        if b.kind != "body":
+            continue
+        body = g.bodies.get(b.value)
+        if body is None or body.kind not in _GENERIC_KINDS or body.country == m.home:
+            continue
+        if doc[b.start:b.end].text.lower() in g.generic_names.get(body.kind, ()):
+            m.bodies[i] = Mention(b.start, b.end, "desc", body.kind)
 
 
 def _home_country(m: Mentions, lang: str) -> str:

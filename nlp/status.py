@@ -30,6 +30,17 @@ def decide(sent: Span, trig: Trigger, measure: str, labels: list[tuple[str, ...]
     for i in range(lo, trig.start):
         if "negation" in labels[i] and not excepted(i):
             return None
+    # an attribute of the measure noun itself states it is under way ("the ongoing
+    # investigation", "het lopende onderzoek"), whatever the modality of the clause
+    if trig.start - 1 >= sent.start and "ongoing" in labels[trig.start - 1]:
+        return "actual"
+    # a body's inability ("cannot issue fines", "can not open an investigation") is a
+    # negation; "users cannot generate images" (a restriction) stays a fact
+    if measure not in ("block", "platform_measure") and any(
+            sent.doc[i].lower_ == "cannot" or (sent.doc[i].lower_ == "not" and i > sent.start
+                                               and sent.doc[i - 1].lower_ == "can")
+            for i in range(lo, trig.start)):
+        return None
     if any(k == "potential_phrases" for k, _, _ in in_sent):
         return "potential"
     # a clause-level planning frame before the trigger ("pending adoption", "in de komende
@@ -46,6 +57,8 @@ def decide(sent: Span, trig: Trigger, measure: str, labels: list[tuple[str, ...]
     for i in range(trig.end, min(trig.end + 6, sent.end)):
         if sent.doc[i].text in (",", ";", ":") or sent.doc[i].lower_ in ("that", "dat", "which"):
             break
+        if measure == "order" and "REQ" in labels[i]:
+            break  # "a letter demanding that ...": the demand is the order itself
         if "potential" in labels[i] and not excepted(i) and not _unable(i) and \
                 sent.doc[i].lower_ not in _MODALS:
             return "potential"
