@@ -69,3 +69,10 @@ def test_demand_letter_is_an_actual_order() -> None:
     got = keys("en", "The Texas attorney general sent xAI a cease-and-desist letter "
                      "demanding that it stop producing the images.")
     assert ("US", "order", "actual") in got
+
+
+def test_cabinet_approving_a_draft_bill_is_planned_legislation() -> None:
+    got = keys("en", "Portugal's cabinet approved a draft bill on Thursday that would make "
+                     "sexual deepfakes a crime.")
+    assert ("PT", "legislation", "planned") in got
+    assert ("PT", "legislation", "actual") not in got
