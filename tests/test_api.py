@@ -6,36 +6,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from support.web_fixtures import serve_app
 
 
 @pytest.fixture(scope="module")
 def api(search_backend, corpus_store) -> Iterator[httpx.Client]:
-    import uvicorn
-
     from index.search.api import create_app
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(search_backend, corpus_store),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    served = serve_app(create_app(search_backend, corpus_store))
+    with httpx.Client(base_url=served.url, timeout=30) as client:
         yield client
-    server.should_exit = True
-    thread.join(timeout=10)
+    served.stop()
 
 
 def test_search(api, search_backend):

@@ -165,18 +165,13 @@ class Served:
         self.thread.join(timeout=10)
 
 
-def serve_web(backend: Any, store: Any, cfg: Any, *, host: str = "127.0.0.1") -> Served:
-    """The app ``toezicht serve`` runs (API + web, ``host`` as the bound address for
-    the write rules) on uvicorn on a free loopback port, in a thread."""
+def serve_app(app: Any) -> Served:
+    """``app`` on uvicorn on a free loopback port, in a thread; returns once it listens."""
     import uvicorn
-
-    from index.search.api import create_app
-    from toezicht.web import mount
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    app = mount(create_app(backend, store), backend, store, cfg, host=host)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -186,6 +181,15 @@ def serve_web(backend: Any, store: Any, cfg: Any, *, host: str = "127.0.0.1") ->
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     return Served(f"http://127.0.0.1:{port}", server, thread)
+
+
+def serve_web(backend: Any, store: Any, cfg: Any, *, host: str = "127.0.0.1") -> Served:
+    """The app ``toezicht serve`` runs (API + web, ``host`` as the bound address for
+    the write rules), served by :func:`serve_app`."""
+    from index.search.api import create_app
+    from toezicht.web import mount
+
+    return serve_app(mount(create_app(backend, store), backend, store, cfg, host=host))
 
 
 @pytest.fixture(scope="module")
