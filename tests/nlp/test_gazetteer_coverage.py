@@ -1,0 +1,35 @@
+"""Public bodies added to the gazetteer resolve in both languages (own test sentences)."""
+
+from __future__ import annotations
+
+import pytest
+
+import nlp
+
+CONTEXT = {
+    "nl": "Met de AI-chatbot werden seksueel expliciete deepfakes en naaktbeelden van "
+          "vrouwen en minderjarigen gemaakt zonder toestemming.",
+    "en": "The AI chatbot was used to create sexually explicit deepfakes and nude images "
+          "of women and minors without their consent.",
+}
+
+
+def regs(lang: str, text: str) -> set[str]:
+    a = nlp.analyze(CONTEXT[lang] + " " + text, lang=lang, published="2026-02-01")
+    return {r.id for r in a.regulators}
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("en", "The National Bureau of Investigation arrested a man in Manila over the images.", "nbi-ph"),
+    ("en", "West Yorkshire Police arrested a teenager on suspicion of creating the images.",
+     "west-yorkshire-police"),
+    ("en", "The Australian Communications and Media Authority opened an investigation.", "acma"),
+    ("en", "The European Data Protection Supervisor warned the agencies about the tool.", "edps"),
+    ("nl", "Het Folketing stemde dinsdag in met een verbod op deepfakes.", "folketing"),
+    ("nl", "Het Bundeskriminalamt startte een onderzoek naar de app.", "bka"),
+    ("nl", "De Kiesraad waarschuwde voor nepbeelden van kandidaten.", "kiesraad"),
+    ("nl", "Het Instituut voor de Rechten van Vrouwen en Mannen diende een klacht in.",
+     "instituut-voor-gelijkheid"),
+])
+def test_new_bodies_resolve(lang: str, text: str, expected: str) -> None:
+    assert expected in regs(lang, text)
