@@ -11,8 +11,10 @@ status (nlp/status.py), and a date (nlp/dates.py). Events are merged per
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
@@ -60,6 +62,7 @@ def _body_actor(m: Mention, gaz: Gazetteer, ms: Mentions) -> Actor:
 def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]],
             published: date | None, lang: str) -> tuple[list[Event], set[str]]:
     """Events of a (relevant) document, and the ids of weak bodies that acted."""
+    labels = _separable(doc, gaz, labels, lang)
     masked = bytearray(len(doc) + 1)
     for m in ms.bodies + ms.platforms + ms.weak:
         masked[m.start:m.end] = b"\x01" * (m.end - m.start)
@@ -72,7 +75,12 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             if v:
                 masked[i] = 1
     plat_starts = sorted(ms.platforms, key=lambda p: p.start)
-    anaphora = [(a, b) for k, a, b in ms.phrases if k.startswith("ANA|")]
+    # "dat" refers back only at a sentence start ("Dat maakte ... bekend") or as a
+    # relative pronoun after a comma; "zeggen dat de boete ..." is a conjunction
+    anaphora = [(a, b) for k, a, b in ms.phrases if k.startswith("ANA|") and not (
+        b - a == 1 and doc[a].lower_ in ("dat", "that") and a > doc[a].sent.start
+        and not doc[a - 1].is_punct and a + 1 < len(doc)
+        and doc[a + 1].lower_ in DETERMINERS)]
     events: list[Event] = []
     used_weak: set[str] = set()
     last_actor: Actor | None = None
@@ -184,6 +192,42 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             last_actor = _body_actor(bodies[-1], gaz, ms)
     _upgrade_country_actors(events, sents, ms, published)
     return _merge(events), used_weak
+
+
+@lru_cache(maxsize=8)
+def _separable_rules(cues: tuple) -> tuple:
+    return tuple((re.compile(v), part, tuple(lab.split())) for v, part, lab in cues)
+
+
+def _separable(doc: Doc, gaz: Gazetteer, labels: list[tuple[str, ...]],
+               lang: str) -> list[tuple[str, ...]]:
+    """Separable verbs ("voerde ... in", "nam ... aan"): a finite stem whose particle
+    closes its clause gets the labels of the joined verb (support, actual_override)."""
+    sep = gaz.cues.get(lang, {}).get("separable")
+    if not sep:
+        return labels
+    rules = _separable_rules(tuple(tuple(v) for v in sep.get("verbs", ())))
+    nxt_ok = frozenset(sep.get("particle_next", ()))
+    out = labels
+    for sent in doc.sents:
+        for i in range(sent.start, sent.end - 1):
+            low = doc[i].lower_
+            for rx, part, labs in rules:
+                if not rx.fullmatch(low):
+                    continue
+                for j in range(i + 2, min(sent.end, i + 15)):
+                    tj = doc[j]
+                    if tj.text in (",", ";", ":") or tj.lower_ in CLAUSE_END:
+                        break
+                    if tj.lower_ != part:
+                        continue
+                    after = doc[j + 1] if j + 1 < sent.end else None
+                    if after is None or after.is_punct or after.lower_ in nxt_ok:
+                        if out is labels:
+                            out = list(labels)
+                        out[i] = tuple(dict.fromkeys(out[i] + labs))
+                        break
+    return out
 
 
 _REQUEST_IDIOMS = frozenset(("op verzoek van", "at the request of", "op last van",
@@ -303,7 +347,8 @@ def _choose_actor(doc: Doc, t: Trigger, label: str, bodies: list[Mention],
     place = [Actor("country", c.value, c.value, c.start, c.end) for c in countries
              if c.sub in ("name", "place")]
     pl = [Actor("platform", p.value, "", p.start, p.end) for p in subj_plats]
-    before = [a for a in named + place + pl if a.end <= t.start]
+    rel = _relative_spans(doc, t.start)
+    before = [a for a in named + place + pl if a.end <= t.start and a.start not in rel]
     # passive "onderzocht door de Europese Commissie", "fined by Ofcom": the agent acts
     by_agent = [a for a in named + place if a.start >= t.end and a.start - t.end <= 6
                 and _word_before(doc, a.start) in PASSIVE]
@@ -347,6 +392,29 @@ PASSIVE_AUX = frozenset("werd wordt worden werden is zijn was were been be being
                         "gets".split())
 
 
+REL_PRON = frozenset(("die", "dat", "that", "which", "who", "whose", "waar", "where", "wat"))
+
+
+def _relative_spans(doc: Doc, end: int) -> set[int]:
+    """Token indices of parenthetical relative clauses (", die ... ,", ", which ... ,")
+    closed before ``end`` in its sentence, commas included: their names and clause
+    boundaries belong to the relative clause, not to the main clause."""
+    sent = doc[end].sent if end < len(doc) else doc[end - 1].sent
+    out: set[int] = set()
+    i = sent.start
+    while i < end - 1:
+        if doc[i].text == "," and doc[i + 1].lower_ in REL_PRON:
+            j = i + 2
+            while j < end and doc[j].text != ",":
+                j += 1
+            if j < end:
+                out.update(range(i, j + 1))
+                i = j
+                continue
+        i += 1
+    return out
+
+
 def _word_before(doc: Doc, i: int) -> str:
     j = i - 1
     while j >= 0 and doc[j].lower_ in DETERMINERS:
@@ -366,8 +434,9 @@ def _platform_subject(doc: Doc, t: Trigger, best: Actor | None,
             if any(doc[k].lower_ in PASSIVE_AUX for k in range(p.end, t.start)):
                 continue
             # "De AP legt Clothoff een boete op": the platform is the object of the body
-            if best is None or any(doc[k].lower_ in CLAUSE_END for k in range(best.end,
-                                                                             p.start)):
+            rel = _relative_spans(doc, t.start)
+            if best is None or any(doc[k].lower_ in CLAUSE_END and k not in rel
+                                   for k in range(best.end, p.start)):
                 return True
     return False
 
@@ -473,6 +542,11 @@ def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
                                                       min(sent.end, k + 4))):
                 return True
             if doc[k].lower_ in CLAUSE_END and doc[k].lower_ != ",":
+                # "a bill that would require ...", "een wet die ... verplicht": the
+                # relative clause states the law's content
+                if doc[k].lower_ in REL_PRON and k - 1 >= sent.start and \
+                        "LAW" in labels[k - 1] and doc[k - 1].is_lower:
+                    return True
                 break
         # stated under a law ("een celstraf onder het nieuwe voorstel", "fines under the bill")
         if measure in ("legal_action", "fine"):

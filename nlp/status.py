@@ -67,8 +67,28 @@ def decide(sent: Span, trig: Trigger, measure: str, labels: list[tuple[str, ...]
     planned = any("planned" in labels[i] for i in window) or "planned" in labels[trig.start]
     if planned_frame:
         return "planned"
+    # a purpose infinitive on the measure noun ("coordinated ... to implement the block",
+    # "moved to impose a fine"): the measure is intended, not yet taken
+    if measure != "legislation" and not override and _purpose(sent, trig):
+        return "planned"
     if measure == "legislation":
         return "actual" if override else "planned"
     if planned:
         return "planned"
     return "actual"
+
+
+_PURPOSE_DETS = frozenset(("the", "a", "an", "its", "their", "this", "that", "such"))
+_NOT_PURPOSE = frozenset(("pay", "paying", "face", "avoid", "appeal", "challenge", "contest",
+                          "respond", "comply", "lift", "end", "overturn"))
+
+
+def _purpose(sent: Span, trig: Trigger) -> bool:
+    doc = sent.doc
+    k = trig.start - 1
+    if k < sent.start or doc[k].lower_ not in _PURPOSE_DETS:
+        return False
+    while k > sent.start and doc[k].lower_ in _PURPOSE_DETS:
+        k -= 1
+    return (k - 1 >= sent.start and doc[k - 1].lower_ == "to" and doc[k].is_alpha
+            and doc[k].is_lower and doc[k].lower_ not in _NOT_PURPOSE)

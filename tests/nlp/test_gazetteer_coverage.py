@@ -20,7 +20,8 @@ def regs(lang: str, text: str) -> set[str]:
 
 
 @pytest.mark.parametrize(("lang", "text", "expected"), [
-    ("en", "The National Bureau of Investigation arrested a man in Manila over the images.", "nbi-ph"),
+    ("en", "The National Bureau of Investigation arrested a man in Manila over the images.",
+     "nbi-ph"),
     ("en", "West Yorkshire Police arrested a teenager on suspicion of creating the images.",
      "west-yorkshire-police"),
     ("en", "The Australian Communications and Media Authority opened an investigation.", "acma"),

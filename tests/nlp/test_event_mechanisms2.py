@@ -1,0 +1,61 @@
+"""Mechanisms added after heldout2 (own test sentences): separable Dutch verbs, a body
+followed by a parenthetical relative clause, law content in a relative clause, "dat"
+as a conjunction (no anaphor), and a purpose infinitive on a measure noun."""
+
+from __future__ import annotations
+
+import nlp
+
+CONTEXT = {
+    "nl": "Met de AI-chatbot werden seksueel expliciete deepfakes en naaktbeelden van "
+          "vrouwen en minderjarigen gemaakt zonder toestemming.",
+    "en": "The AI chatbot was used to create sexually explicit deepfakes and nude images "
+          "of women and minors without their consent.",
+}
+
+
+def keys(lang: str, text: str) -> set[tuple[str, str, str]]:
+    a = nlp.analyze(CONTEXT[lang] + " " + text, lang=lang)
+    assert a.relevant
+    return {(e.jurisdiction, e.measure, e.status) for e in a.events}
+
+
+def test_separable_verb_introduces_a_penalty() -> None:
+    got = keys("nl", "Ook Frankrijk voerde in 2024 een straf in voor het delen van "
+                     "seksuele deepfakes.")
+    assert ("FR", "legislation", "actual") in got
+
+
+def test_separable_verb_adopts_a_law() -> None:
+    got = keys("nl", "Het Belgische parlement nam donderdag de wet tegen naaktbeelden aan.")
+    assert ("BE", "legislation", "actual") in got
+
+
+def test_sentence_to_a_penalty_is_no_legislation() -> None:
+    got = keys("nl", "Een man uit Utrecht kreeg maandag een straf van twee jaar.")
+    assert not any(m == "legislation" for _, m, _ in got)
+
+
+def test_body_before_parenthetical_relative_clause_acts() -> None:
+    got = keys("nl", "De Franse toezichthouder Arcom, die in Frankrijk toezicht houdt op "
+                     "online platforms, heeft Meta om informatie gevraagd over de beelden.")
+    assert ("FR", "order", "actual") in got
+
+
+def test_law_content_in_relative_clause_is_no_block() -> None:
+    got = keys("en", "In Ohio, a bill that would require app stores to block access to "
+                     "nudify apps passed a House committee on Monday.")
+    assert not any(m == "block" for _, m, _ in got)
+
+
+def test_conjunction_dat_carries_no_actor() -> None:
+    got = keys("nl", "De Ierse toezichthouder heeft een onderzoek naar X geopend. "
+                     "Deskundigen zeggen dat de boete vooral symbolisch zal zijn.")
+    assert ("IE", "investigation", "actual") in got
+    assert not any(m == "fine" for _, m, _ in got)
+
+
+def test_purpose_infinitive_on_measure_noun_is_planned() -> None:
+    got = keys("en", "The Turkish telecoms regulator said it was working with internet "
+                     "providers to implement the block on Grok next week.")
+    assert ("TR", "block", "actual") not in got
