@@ -1,6 +1,6 @@
 """The store of record (SQLite by default, any SQLAlchemy URL at scale).
 
-Every byte Toezicht keeps lives here: articles, their raw HTML (gzip), NLP
+Every byte Toezicht keeps lives here: articles, their raw HTML (compressed), NLP
 analyses and the events derived from them, and crawl runs. Elasticsearch is
 rebuilt from this store, never the other way round.
 """
@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import zstandard
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -74,6 +75,7 @@ raw_pages = Table(
     "raw_pages",
     metadata,
     Column("article_id", String(40), ForeignKey("articles.id"), primary_key=True),
+    # The name predates zstd; kept so existing stores open unchanged (see pack_html).
     Column("html_gz", LargeBinary, nullable=False),
     Column("encoding", String(40)),
     Column("headers", JSON),
@@ -106,6 +108,23 @@ crawl_runs = Table(
     Column("sources", JSON),
     Column("stats", JSON),  # {source: {discovered, fetched, new, failed, errors: {...}}}
 )
+
+
+_ZSTD = zstandard.ZstdCompressor(level=3)
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def pack_html(data: bytes) -> bytes:
+    """Raw HTML as stored: zstd level 3 — on news pages as small as gzip -5 at a
+    quarter of its CPU, which the crawler's single storing process feels."""
+    return _ZSTD.compress(data)
+
+
+def unpack_html(blob: bytes) -> bytes:
+    """Inverse of :func:`pack_html`; also reads gzip blobs (older stores)."""
+    if blob[:2] == _GZIP_MAGIC:
+        return gzip.decompress(blob)
+    return zstandard.ZstdDecompressor().decompress(blob)
 
 
 class StoreError(Exception):
@@ -205,7 +224,7 @@ class Store:
         conn.execute(
             insert(raw_pages).values(
                 article_id=aid,
-                html_gz=gzip.compress(data, compresslevel=5),
+                html_gz=pack_html(data),
                 encoding=encoding if isinstance(raw, bytes) else "utf-8",
                 headers=headers,
                 fetched_at=fetched_at,
@@ -250,7 +269,7 @@ class Store:
         """The page exactly as fetched (bytes, in its original encoding)."""
         with self.engine.connect() as conn:
             blob = conn.scalar(select(raw_pages.c.html_gz).where(raw_pages.c.article_id == aid))
-        return gzip.decompress(blob) if blob is not None else None
+        return unpack_html(blob) if blob is not None else None
 
     def raw_page(self, aid: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -260,7 +279,7 @@ class Store:
         if row is None:
             return None
         out = dict(row)
-        out["html"] = gzip.decompress(out.pop("html_gz"))
+        out["html"] = unpack_html(out.pop("html_gz"))
         return out
 
     def iter_articles(self, *, kind: str | None = "article", only_unsynced: bool = False,
