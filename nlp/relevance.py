@@ -37,6 +37,10 @@ def features(doc: Doc, labels: list[tuple[str, ...]],
                 img = True
         raw["cooc"] += sx and ai
         raw["sex_img"] += sx and img
+    # once a sentence states sexual imagery, other-topic words (copyright, voice) name
+    # the legal vehicle or context of the story, not another subject
+    if raw["sex_img"] > 0:
+        raw["negative"] = 0.0
     raw["no_sexual"] = float(raw["sexual"] == 0 and raw["strong"] == 0)
     raw["no_ai"] = float(raw["ai"] == 0 and raw["deep"] == 0)
     return {k: (v if k.startswith("no_") else math.log1p(v)) for k, v in raw.items()}

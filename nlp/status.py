@@ -62,8 +62,14 @@ def decide(sent: Span, trig: Trigger, measure: str, labels: list[tuple[str, ...]
         if "potential" in labels[i] and not excepted(i) and not _unable(i) and \
                 sent.doc[i].lower_ not in _MODALS:
             return "potential"
-    override = any(k == "actual_override" for k, _, _ in in_sent) or any(
-        "actual_override" in labels[i] for i in range(sent.start, sent.end))
+    plan_at = [a for k, a, _ in in_sent if k == "planned_phrases"]
+
+    def future(i: int) -> bool:
+        # "in force next year", "the aim of having it in force": a state still to come
+        return any(i < a <= i + 5 for a in plan_at)
+
+    override = any(k == "actual_override" and not future(a) for k, a, _ in in_sent) or any(
+        "actual_override" in labels[i] and not future(i) for i in range(sent.start, sent.end))
     planned = any("planned" in labels[i] for i in window) or "planned" in labels[trig.start]
     if planned_frame:
         return "planned"

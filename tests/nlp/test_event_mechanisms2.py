@@ -59,3 +59,24 @@ def test_purpose_infinitive_on_measure_noun_is_planned() -> None:
     got = keys("en", "The Turkish telecoms regulator said it was working with internet "
                      "providers to implement the block on Grok next week.")
     assert ("TR", "block", "actual") not in got
+
+
+def test_in_force_next_year_is_no_adopted_law() -> None:
+    got = keys("en", "Norway said the new bill would be presented in spring, with the aim "
+                     "of having it in force next year.")
+    assert ("NO", "legislation", "planned") in got
+    assert ("NO", "legislation", "actual") not in got
+
+
+def test_copyright_route_against_sexual_deepfakes_stays_relevant() -> None:
+    a = nlp.analyze("Norway wants to give people copyright over their own face and voice. "
+                    "The copyright change would let victims demand removal of sexual "
+                    "deepfake images made with AI apps without their consent.", lang="en")
+    assert a.relevant
+
+
+def test_copyright_dispute_over_ai_images_stays_irrelevant() -> None:
+    a = nlp.analyze("Artists sued an AI image generator over copyright, saying the tool "
+                    "copied their paintings. The copyright case may take years, lawyers "
+                    "for the AI company said.", lang="en")
+    assert not a.relevant
