@@ -169,9 +169,6 @@ class Store:
                 found.update(conn.scalars(select(articles.c.id).where(articles.c.id.in_(chunk))))
         return found
 
-    def has_article(self, article_id: str) -> bool:
-        return bool(self.known_ids([article_id]))
-
     def save_articles(self, batch: list[dict[str, Any]]) -> int:
         """Insert or update articles (each with optional ``raw_html`` bytes/str and
         ``analysis`` dict). Returns how many were new. One transaction per batch."""
@@ -318,10 +315,6 @@ class Store:
                     .where(articles.c.id.in_(ids[start : start + 500]))
                     .values(es_synced_at=stamp)
                 )
-
-    def mark_all_unsynced(self) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(articles).values(es_synced_at=None))
 
     def events_for(self, aid: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

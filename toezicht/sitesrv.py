@@ -16,8 +16,8 @@ the directory adds the behaviours real sites have::
     [status]             # path -> status code to answer with
     "/weg.html" = 410
 
-Usage: ``with serve_site(path) as base_url: ...`` or :class:`SiteServer` for the
-request log; ``python -m toezicht.sitesrv DIR`` serves a directory by hand.
+Usage: ``with SiteServer(path) as site: site.base_url ...`` (``site.requests`` is the
+request log); ``python -m toezicht.sitesrv DIR`` serves a directory by hand.
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ import mimetypes
 import threading
 import tomllib
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -199,18 +198,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
         pass
-
-
-@contextmanager
-def serve_site(path: str | Path, request_log: list[tuple[str, str, int]] | None = None,
-               port: int = 0) -> Iterator[str]:
-    """Serve ``path`` on 127.0.0.1 (random port unless given); yields the base URL.
-    Requests are appended to ``request_log`` as ``(method, path, status)`` when given."""
-    server = SiteServer(path, port=port)
-    if request_log is not None:
-        server.requests = request_log
-    with server:
-        yield server.base_url
 
 
 def main(argv: list[str] | None = None) -> None:

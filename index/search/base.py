@@ -94,14 +94,6 @@ class SearchBackend(abc.ABC):
         pass
 
 
-def bucket_start(day: date, interval: str) -> date:
-    if interval == "week":
-        return day - timedelta(days=day.weekday())
-    if interval == "month":
-        return day.replace(day=1)
-    return day
-
-
 def _next(day: date, interval: str) -> date:
     if interval == "day":
         return day + timedelta(days=1)
