@@ -275,3 +275,18 @@ def test_sources_list_and_check(tmp_path: Path) -> None:
 def test_canonical_urls_are_canonical(first_crawl: dict[str, Any]) -> None:
     for row in rows(first_crawl["store"]):
         assert canonicalize(row["canonical_url"]) == row["canonical_url"]
+
+
+def test_a_second_crawl_waits_for_the_running_one(tmp_path: Path) -> None:
+    """Two crawls of one data dir never run at once (a manual one beside a scheduled
+    one): the second stops at once with one line, and stores nothing."""
+    from toezicht.config import load_config
+    from toezicht.schedule import crawl_run_lock
+
+    with crawl_run_lock(load_config(None, data_dir=tmp_path)):
+        result = toezicht(["crawl", "--limit", "1"], crawl_env(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: another crawl is running (pid {os.getpid()}): wait for it to finish"]
+    assert not (tmp_path / "toezicht.db").exists() or not rows(
+        Store(f"sqlite:///{tmp_path / 'toezicht.db'}"))

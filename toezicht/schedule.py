@@ -125,11 +125,15 @@ class LockHeld(Exception):
 
 
 class CrawlLock:
-    """An exclusive, non-blocking ``flock`` on ``<data_dir>/crawl.lock``. The OS
-    drops it when the holder dies, so a crash never leaves a stale lock."""
+    """An exclusive, non-blocking ``flock`` on ``<data_dir>/<name>``. The OS drops it
+    when the holder dies, so a crash never leaves a stale lock. ``crawl.lock`` guards
+    scheduler cycles; ``crawl-run.lock`` is taken by every `toezicht crawl` process,
+    so a manual crawl and a scheduled one never run at once either."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / "crawl.lock"
+    def __init__(self, data_dir: Path, name: str = "crawl.lock",
+                 what: str = "crawl cycle") -> None:
+        self.path = Path(data_dir) / name
+        self.what = what
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -140,7 +144,7 @@ class CrawlLock:
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
             os.close(fd)
-            raise LockHeld(f"another crawl cycle is running (pid {holder or '?'})") from None
+            raise LockHeld(f"another {self.what} is running (pid {holder or '?'})") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
@@ -160,8 +164,13 @@ class CrawlLock:
 
 
 def crawl_lock(cfg: Config) -> CrawlLock:
-    """The lock every crawl cycle takes (usable by other commands as well)."""
+    """The lock every crawl cycle takes."""
     return CrawlLock(cfg.data_dir)
+
+
+def crawl_run_lock(cfg: Config) -> CrawlLock:
+    """The lock every `toezicht crawl` process holds while it runs."""
+    return CrawlLock(cfg.data_dir, "crawl-run.lock", "crawl")
 
 
 # -- one cycle -----------------------------------------------------------------

@@ -48,12 +48,21 @@ def crawl(cfg: Config, names: tuple[str, ...], limit: int | None, sources_file: 
         plan_sources(cfg, list(names), sources_file, variables)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
+    from toezicht.schedule import LockHeld, crawl_run_lock
+
     settings = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
+    lock = crawl_run_lock(cfg)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        raise click.ClickException(f"{exc}: wait for it to finish") from None
     try:
         stats = run_crawl(cfg, list(names) or None, limit, sources_file, base=base,
                           workers=workers, settings=settings)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        lock.release()
     if fmt == "json":
         click.echo(json.dumps(stats, indent=2, ensure_ascii=False))
     else:
