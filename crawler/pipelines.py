@@ -220,6 +220,9 @@ class IndexPipeline(_Stage):
         if not final and (now - self.last_sync < self.interval or self.sync_lock.locked()):
             return  # the next sync (at the latest the final one) takes these along
         self.last_sync = now
+        if not ids and not await asyncio.to_thread(self.store.count_articles,
+                                                   only_unsynced=True):
+            return  # nothing for the index: spare the client import and connection
         # Not under the store's write lock: es.sync only marks rows synced that did not
         # change while it ran, so storing goes on while Elasticsearch indexes.
         async with self.sync_lock:
