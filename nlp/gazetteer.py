@@ -119,7 +119,7 @@ def load() -> Gazetteer:
                     g.lower_terms.append((p, f"{prefix}|{label}|{lang}"))
         st = c["status"]
         for label in ("potential_phrases", "planned_phrases", "negation_exceptions",
-                      "actual_override"):
+                      "actual_override", "request_phrases"):
             for p in st.get(label, []):
                 if " " in p or "'" in p:
                     g.lower_terms.append((p, f"ST|{label}|{lang}"))

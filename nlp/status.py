@@ -43,6 +43,11 @@ def decide(sent: Span, trig: Trigger, measure: str, labels: list[tuple[str, ...]
         return None
     if any(k == "potential_phrases" for k, _, _ in in_sent):
         return "potential"
+    # wanting another body to act ("wil dat de ACM een boete oplegt") is a call, not a
+    # plan; wanting a ban or law ("wil dat apps verboden worden") stays the speaker's plan
+    if measure != "legislation" and any(k == "request_phrases" and a < trig.start
+                                        for k, a, _ in in_sent):
+        return "potential"
     # a clause-level planning frame before the trigger ("pending adoption", "in de komende
     # fase") makes the action planned, whatever the tense or a nearby "adopted"
     planned_frame = any(k == "planned_phrases" and a < trig.start + 12 for k, a, _ in in_sent)
