@@ -40,7 +40,7 @@ from elasticsearch import (
 )
 from elasticsearch import ConnectionError as ESConnectionError
 from elasticsearch.helpers import streaming_bulk
-from sqlalchemy import and_, bindparam, update
+from sqlalchemy import and_, bindparam, select, update
 
 from index.documents import to_document
 from index.search.stories import assign as assign_stories
@@ -535,6 +535,27 @@ def _restore_settings(client: Elasticsearch, index: str) -> None:
     _call(client, "refresh", lambda: client.indices.refresh(index=index))
 
 
+def _refresh_is_off(client: Elasticsearch, index: str) -> bool:
+    settings = _call(client, f"reading the settings of {index}",
+                     lambda: client.indices.get_settings(index=index,
+                                                         name="index.refresh_interval"))
+    value = (settings.get(index, {}).get("settings", {}).get("index", {})
+             .get("refresh_interval"))
+    return value == "-1"
+
+
+def _unsynced_ids(store: Store) -> list[str]:
+    with store.engine.connect() as conn:
+        return list(conn.scalars(select(articles.c.id).where(articles.c.es_synced_at.is_(None))))
+
+
+def _mark_unsynced(store: Store, ids: list[str]) -> None:
+    with store.engine.begin() as conn:
+        for start in range(0, len(ids), 500):
+            conn.execute(update(articles).where(articles.c.id.in_(ids[start:start + 500]))
+                         .values(es_synced_at=None))
+
+
 def _load(store: Store, client: Elasticsearch, target: str, *, only_unsynced: bool,
           progress: Progress | None, chunk_size: int) -> dict[str, Any]:
     total = store.count_articles(only_unsynced=only_unsynced)
@@ -592,6 +613,10 @@ def sync(store: Store, client: Elasticsearch, alias: str, progress: Progress | N
     chunk is marked synced in the store as soon as Elasticsearch acknowledges it."""
     index = ensure_index(client, alias)
     bulk_load = store.count_articles(only_unsynced=True) >= BULK_LOAD_MIN
+    if not bulk_load and _refresh_is_off(client, index):
+        # an earlier bulk load died before restoring: new documents would stay
+        # invisible between explicit refreshes
+        _restore_settings(client, index)
     if bulk_load:
         _call(client, f"preparing {index} for a bulk load",
               lambda: client.indices.put_settings(index=index, settings=LOAD_SETTINGS))
@@ -618,6 +643,7 @@ def rebuild(store: Store, client: Elasticsearch, alias: str, progress: Progress 
     old = alias_indices(client, alias)
     plain = (not old and _call(client, "checking indices",
                                lambda: client.indices.exists(index=alias)))
+    pending = _unsynced_ids(store)  # what the live index lacks, should the rebuild fail
     new = create_index(client, alias, with_alias=False, extra_settings=REBUILD_SETTINGS)
     try:
         result = _load(store, client, new, only_unsynced=False, progress=progress,
@@ -634,6 +660,9 @@ def rebuild(store: Store, client: Elasticsearch, alias: str, progress: Progress 
             client.indices.delete(index=new)
         except (ApiError, TransportError):
             pass
+        # the load marked rows synced into an index that is now gone; the live one
+        # still lacks what it lacked before
+        _mark_unsynced(store, pending)
         raise
     deleted = []
     for name in old:

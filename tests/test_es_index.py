@@ -287,6 +287,34 @@ def test_rebuild_swaps_alias_and_keeps_search_working(loaded, es_client, es_alia
     assert store_again["index"] == result["index"]
 
 
+def test_an_interrupted_rebuild_leaves_the_live_index_and_the_marks_as_they_were(
+        store, es_client, es_alias):
+    store.save_articles([NL_ARTICLE, EN_ARTICLE])
+    es.sync(store, es_client, es_alias)
+    old = es.alias_indices(es_client, es_alias)
+    store.save_articles([OFF_ARTICLE])  # not in the live index yet
+
+    def crash(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # the user stops the rebuild half-way
+
+    with pytest.raises(KeyboardInterrupt):
+        es.rebuild(store, es_client, es_alias, crash, chunk_size=1)
+    assert es.alias_indices(es_client, es_alias) == old
+    assert [i for i in es_client.indices.get(index=f"{es_alias}-*")] == old  # new one gone
+    unsynced = {r["id"] for r in store.iter_articles(kind=None, only_unsynced=True)}
+    assert unsynced == {OFF_ARTICLE["id"]}  # so the next sync still pushes it
+    assert es.sync(store, es_client, es_alias)["indexed"] == 1
+
+
+def test_sync_repairs_refresh_left_off_by_a_crashed_bulk_load(store, es_client, es_alias):
+    index = es.ensure_index(es_client, es_alias)
+    es_client.indices.put_settings(index=index, settings={"index.refresh_interval": "-1"})
+    store.save_articles([NL_ARTICLE])
+    es.sync(store, es_client, es_alias)
+    assert _load_settings(es_client, index)["index.refresh_interval"] is None
+    assert es_client.count(index=es_alias)["count"] == 1
+
+
 def test_rebuild_replaces_a_plain_index_with_the_alias_name(store, es_client, es_alias):
     es_client.indices.create(index=es_alias)
     with pytest.raises(es.SearchBackendError, match="rebuild"):
