@@ -176,6 +176,8 @@ def write_chart(tl: dict[str, Any], path: str, title: str = "") -> None:
     from matplotlib.ticker import MaxNLocator
 
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(keys) <= 24:  # ticks on the buckets themselves, not on days between them
+        ax.set_xticks(keys, [k.isoformat() for k in keys])
     ax.set_ylim(bottom=0)
     ax.set_ylabel("articles")
     ax.set_xlabel(tl["interval"])
