@@ -5,7 +5,7 @@ blank spaCy pipelines whose patterns and gazetteers are data files in nlp/data."
 from .analyze import analyze, analyze_many, clean_text
 from .model import Analysis, Event, Regulator
 
-NLP_VERSION = "0.4.4"
+NLP_VERSION = "0.4.5"
 
 __all__ = ["NLP_VERSION", "Analysis", "Event", "Regulator", "analyze", "analyze_many",
            "clean_text"]

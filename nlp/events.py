@@ -160,6 +160,15 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             status = st.decide(sent, t, measure, labels, ms.phrases, window_start)
             if status is None:
                 continue
+            requested, motion = _requested_of(doc, sent, actor, t, labels)
+            if requested:
+                if actor.kind == "platform":
+                    continue  # what a platform should do is an opinion, no event
+                status = "potential"  # a call on a body to act ("urged the police to ...")
+                movers = [b for b in bodies if b.end <= motion]
+                if movers and measure == "legislation":
+                    # a motion asking the cabinet for a law: the parliament's call
+                    actor = _body_actor(movers[-1], gaz, ms)
             if actor.kind == "body" and any(w.value == actor.value for w in weak):
                 used_weak.add(actor.value)
             if actor.kind == "platform":
@@ -513,8 +522,12 @@ def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
     if measure == "legislation" and actor.kind == "country" and actor.end == t.start and \
             doc[t.start].lower_ in _LAW_BODY:
         return True
+    # a law passed in the past, in a "since" clause: background ("sinds de wet in 2021
+    # werd aangenomen", "since Coco's Law was passed in 2020")
+    if measure == "legislation" and _since_clause(doc, sent, t, labels):
+        return True
     # a private party asks for the measure: "De eisers willen dat de rechter ... verbiedt"
-    priv = [k for k in range(sent.start, t.start) if "PRIV" in labels[k]]
+    priv = [k for k in range(sent.start, t.start) if _private(doc, k, labels)]
     if priv and (actor.kind != "body" or actor.start > priv[0]):
         if any("REQ" in labels[k] for k in range(priv[0] + 1, t.start)):
             return True
@@ -522,7 +535,8 @@ def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
     if measure == "legal_action" and any("FILE" in labels[k] for k in range(t.start, t.end)):
         body = gaz.bodies.get(actor.value)
         if actor.kind != "body" or (body is not None and body.kind == "court") or \
-                (actor.end <= t.start and any("PRIV" in labels[k] for k in range(lo, t.start))):
+                (actor.end <= t.start and
+                 any(_private(doc, k, labels) for k in range(lo, t.start))):
             return True
     # stated under a law: "a crime under Italy's new law on AI", "onder de nieuwe wet"
     if measure == "legislation":
@@ -571,6 +585,84 @@ def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
         if named_agent and not (actor.start <= k < actor.end):
             return True  # the agent is a name that is no public body
     return False
+
+
+def _private(doc: Doc, k: int, labels: list[tuple[str, ...]]) -> bool:
+    """A private-party word, except a possessive whose head is a public office ("his
+    office", "haar ministerie")."""
+    if "PRIV" not in labels[k]:
+        return False
+    if "POSS" in labels[k]:
+        for j in range(k + 1, min(k + 3, len(doc))):
+            if "PUBHEAD" in labels[j]:
+                return False
+            if not doc[j].is_alpha:
+                break
+    return True
+
+
+_PAST_LAW = frozenset(("was", "were", "werd", "werden", "came", "took", "kwam", "trad",
+                       "introduced", "invoering", "introduction", "inwerkingtreding"))
+
+
+def _since_clause(doc: Doc, sent: Span, t: Trigger, labels: list[tuple[str, ...]]) -> bool:
+    """The trigger is in a "since" clause about a past law, or is a state ("strafbaar",
+    "illegal") in the main clause after an opening one ("Sinds de wet in 2021 werd
+    aangenomen, zijn deepfakes strafbaar")."""
+    def past_law(k: int, end: int, need_law: bool) -> bool:
+        law = not need_law
+        past = False
+        for j in range(k + 1, end):
+            if doc[j].lower_ in CLAUSE_END:
+                break
+            law = law or "LAW" in labels[j] or doc[j].text in ("Law", "Act", "Wet")
+            past = past or "actual_override" in labels[j] or doc[j].lower_ in _PAST_LAW
+        return law and past
+
+    for k in range(t.start - 1, max(sent.start, t.start - 7) - 1, -1):
+        if doc[k].lower_ in CLAUSE_END:
+            break
+        if "SINCE" in labels[k]:
+            return past_law(k, min(sent.end, t.end + 8), False)
+    if "LAW" in labels[t.start] or not any("SINCE" in labels[k] for k in
+                                           range(sent.start, min(sent.start + 2, t.start))):
+        return False
+    k = next(k for k in range(sent.start, t.start) if "SINCE" in labels[k])
+    return past_law(k, t.start, True)
+
+
+_ASK_GAP = frozenset(("on", "upon", "er", "bij"))
+_MOTION = frozenset(("motie", "motion", "resolutie", "resolution"))
+
+
+def _requested_of(doc: Doc, sent: Span, actor: Actor, t: Trigger,
+                  labels: list[tuple[str, ...]]) -> tuple[bool, int]:
+    """Whether the actor is the one asked to act: "urged the police to prosecute", "riep de
+    AP op ... te onderzoeken", "een motie die het kabinet oproept ... te verbieden"; and
+    the index of the motion word (-1 when none) for a motion's request."""
+    if actor.start < 0 or actor.end > t.start or t.start - actor.end > 15:
+        return False, -1
+    for k in range(actor.end, t.start):
+        if doc[k].text in (";", ":") or doc[k].lower_ in ("but", "maar", "while", "terwijl"):
+            return False, -1
+    k = actor.start - 1
+    while k >= sent.start and actor.start - k <= 4 and (
+            doc[k].lower_ in DETERMINERS or doc[k].lower_ in _ASK_GAP) and "REQ" not in labels[k]:
+        k -= 1
+    hit = k >= sent.start and "REQ" in labels[k] and "WISH" not in labels[k]
+    rel = [j for j in range(max(k, sent.start), actor.start) if doc[j].lower_ in REL_PRON]
+    if not hit and rel:
+        k = rel[-1]
+        # Dutch subordinate clause: the object before its verb ("die het kabinet oproept")
+        hit = any("REQ" in labels[j] and "WISH" not in labels[j]
+                  for j in range(actor.end, min(actor.end + 2, t.start)))
+        if hit:
+            m = k - 1
+            while m >= sent.start and m >= k - 3:
+                if doc[m].lower_ in _MOTION:
+                    return True, m
+                m -= 1
+    return hit, -1
 
 
 def _mask_law_titles(doc: Doc, masked: bytearray) -> None:
@@ -623,7 +715,8 @@ def _resolve_measure(doc: Doc, label: str, actor: Actor, plats: list[Mention],
     if label == "remove":
         return "order"
     if label == "ban":
-        return "block" if plats else "legislation"
+        # the banned service is named near the ban, not in a headline glued to the sentence
+        return "block" if any(abs(p.start - t.start) <= 15 for p in plats) else "legislation"
     return label
 
 
