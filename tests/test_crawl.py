@@ -290,3 +290,16 @@ def test_a_second_crawl_waits_for_the_running_one(tmp_path: Path) -> None:
         f"Error: another crawl is running (pid {os.getpid()}): wait for it to finish"]
     assert not (tmp_path / "toezicht.db").exists() or not rows(
         Store(f"sqlite:///{tmp_path / 'toezicht.db'}"))
+
+
+def test_the_committed_demo_site_is_what_its_articles_build(tmp_path: Path) -> None:
+    """The demo site's HTML is generated from toezicht/demo/articles.toml: a change to
+    either without `python -m toezicht.demo.build` fails here."""
+    from toezicht.demo.build import SITE, build
+
+    build(tmp_path / "site")
+    built = {p.relative_to(tmp_path / "site"): p.read_bytes()
+             for p in (tmp_path / "site").rglob("*") if p.is_file()}
+    committed = {p.relative_to(SITE): p.read_bytes() for p in SITE.rglob("*") if p.is_file()}
+    assert built.keys() == committed.keys()
+    assert [str(k) for k in built if built[k] != committed[k]] == []
