@@ -5,20 +5,11 @@ article, and a demand letter."""
 
 from __future__ import annotations
 
-import nlp
-
-CONTEXT = {
-    "nl": "Met de AI-chatbot werden seksueel expliciete deepfakes en naaktbeelden van "
-          "vrouwen en minderjarigen gemaakt zonder toestemming.",
-    "en": "The AI chatbot was used to create sexually explicit deepfakes and nude images "
-          "of women and minors without their consent.",
-}
+from support.topic import event_keys, in_context
 
 
 def keys(lang: str, text: str) -> set[tuple[str, str, str]]:
-    a = nlp.analyze(CONTEXT[lang] + " " + text, lang=lang)
-    assert a.relevant
-    return {(e.jurisdiction, e.measure, e.status) for e in a.events}
+    return event_keys(in_context(lang, text))
 
 
 def test_removal_at_the_request_of_a_body_is_its_order() -> None:
@@ -56,10 +47,10 @@ def test_similar_measures_skip_the_platforms_own_step() -> None:
 
 
 def test_generic_justice_minister_follows_the_articles_country() -> None:
-    a = nlp.analyze(CONTEXT["nl"] + " De Belgische politie in Luik en Brussel pakte twee "
-                    "verdachten op. Het Belgische parket leidt het onderzoek. De minister van "
-                    "Justitie zal een wetsvoorstel indienen om deepfakes strafbaar te stellen.",
-                    lang="nl")
+    a = in_context("nl", "De Belgische politie in Luik en Brussel pakte twee verdachten op. "
+                         "Het Belgische parket leidt het onderzoek. De minister van Justitie "
+                         "zal een wetsvoorstel indienen om deepfakes strafbaar te stellen.",
+                   must_be_relevant=False)
     juris = {(e.jurisdiction, e.measure) for e in a.events}
     assert ("BE", "legislation") in juris
     assert ("NL", "legislation") not in juris

@@ -4,20 +4,13 @@ as a conjunction (no anaphor), and a purpose infinitive on a measure noun."""
 
 from __future__ import annotations
 
-import nlp
+from support.topic import event_keys, in_context
 
-CONTEXT = {
-    "nl": "Met de AI-chatbot werden seksueel expliciete deepfakes en naaktbeelden van "
-          "vrouwen en minderjarigen gemaakt zonder toestemming.",
-    "en": "The AI chatbot was used to create sexually explicit deepfakes and nude images "
-          "of women and minors without their consent.",
-}
+import nlp
 
 
 def keys(lang: str, text: str) -> set[tuple[str, str, str]]:
-    a = nlp.analyze(CONTEXT[lang] + " " + text, lang=lang)
-    assert a.relevant
-    return {(e.jurisdiction, e.measure, e.status) for e in a.events}
+    return event_keys(in_context(lang, text))
 
 
 def test_separable_verb_introduces_a_penalty() -> None:

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from support.topic import event_keys, in_context
 
-import nlp
 
 # A topic sentence so that the article is relevant; the test sentence follows it.
-CONTEXT = {
-    "nl": "Met de AI-chatbot werden seksueel expliciete deepfakes en naaktbeelden van "
-          "vrouwen en minderjarigen gemaakt zonder toestemming.",
-    "en": "The AI chatbot was used to create sexually explicit deepfakes and nude images "
-          "of women and minors without their consent.",
-}
-
-
 def events_of(lang: str, sentence: str, published: str | None = "2026-01-13"):
-    a = nlp.analyze(CONTEXT[lang] + " " + sentence, lang=lang, published=published)
-    assert a.relevant, a.relevance_score
-    return {(e.jurisdiction, e.measure, e.status) for e in a.events}, a
+    a = in_context(lang, sentence, published=published)
+    return event_keys(a), a
 
 
 # (lang, sentence, expected (jurisdiction, measure, status))

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-import nlp
-
-CONTEXT = {
-    "nl": "Met de AI-chatbot werden seksueel expliciete deepfakes en naaktbeelden van "
-          "vrouwen en minderjarigen gemaakt zonder toestemming.",
-    "en": "The AI chatbot was used to create sexually explicit deepfakes and nude images "
-          "of women and minors without their consent.",
-}
+from support.topic import in_context
 
 
 def regs(lang: str, text: str) -> set[str]:
-    a = nlp.analyze(CONTEXT[lang] + " " + text, lang=lang, published="2026-02-01")
+    a = in_context(lang, text, published="2026-02-01", must_be_relevant=False)
     return {r.id for r in a.regulators}
 
 

@@ -4,20 +4,11 @@ is a call (potential), and announcing an appeal is planned."""
 
 from __future__ import annotations
 
-import nlp
-
-CONTEXT = {
-    "nl": "Met de AI-chatbot werden seksueel expliciete deepfakes en naaktbeelden van "
-          "vrouwen en minderjarigen gemaakt zonder toestemming.",
-    "en": "The AI chatbot was used to create sexually explicit deepfakes and nude images "
-          "of women and minors without their consent.",
-}
+from support.topic import event_keys, in_context
 
 
 def keys(lang: str, text: str) -> set[tuple[str, str, str]]:
-    a = nlp.analyze(CONTEXT[lang] + " " + text, lang=lang)
-    assert a.relevant
-    return {(e.jurisdiction, e.measure, e.status) for e in a.events}
+    return event_keys(in_context(lang, text))
 
 
 def test_not_ruled_out_is_potential() -> None:

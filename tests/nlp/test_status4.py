@@ -5,20 +5,13 @@ the cabinet for a ban is the parliament's potential legislation."""
 
 from __future__ import annotations
 
-import nlp
+from support.topic import in_context
 
-CONTEXT = {
-    "nl": "Met de AI-chatbot werden seksueel expliciete deepfakes en naaktbeelden van "
-          "vrouwen en minderjarigen gemaakt zonder toestemming.",
-    "en": "The AI chatbot was used to create sexually explicit deepfakes and nude images "
-          "of women and minors without their consent.",
-}
+import nlp
 
 
 def events(lang: str, text: str) -> list[nlp.Event]:
-    a = nlp.analyze(CONTEXT[lang] + " " + text, lang=lang)
-    assert a.relevant
-    return a.events
+    return in_context(lang, text).events
 
 
 def keys(lang: str, text: str) -> set[tuple[str, str]]:
