@@ -116,20 +116,15 @@ def _table(result: dict[str, Any]) -> None:
                           highlight=False, markup=False)
 
 
-def _flat(value: Any) -> Any:
-    if isinstance(value, list | tuple):
-        return ";".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else value
-
-
 def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """Rows as CSV text, lists joined with ';' as in `toezicht export`."""
+    from index.search.export import flat
+
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _flat(row.get(k)) for k in columns})
+        writer.writerow({k: flat(row.get(k)) for k in columns})
     return buf.getvalue()
 
 
