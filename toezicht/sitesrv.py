@@ -54,7 +54,8 @@ class SiteServer:
         self.requests: list[tuple[str, str, int]] = []  # (method, path?query, status)
         self._served: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._cache: dict[tuple[Path, int], bytes] = {}  # keyed by mtime: edits are served
+        # (file, mtime) -> (body, validators): an edited file is read again
+        self._cache: dict[tuple[Path, int], tuple[bytes, dict[str, str]]] = {}
         handler = type("Handler", (_Handler,), {"site": self})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -129,24 +130,20 @@ class SiteServer:
         suffix = file.suffix.lower()
         ctype = self.conf.get("content_types", {}).get(path) or DEFAULT_TYPES.get(suffix) or (
             mimetypes.guess_type(file.name)[0] or "application/octet-stream")
-        stamp = file.stat().st_mtime_ns
-        body = self._cache.get((file, stamp))
-        if body is None:
-            body = file.read_bytes()
-            if suffix in TEXT_SUFFIXES and not body.startswith(b"%PDF"):
-                text = body.decode("utf-8").replace("{base}", self.base_url)
-                charset = self.conf.get("charset", {}).get(path)
-                if charset:
-                    body = text.encode(charset)
-                    ctype = f"{ctype.split(';')[0]}; charset={charset}"
-                else:
-                    body = text.encode("utf-8")
-            self._cache[(file, stamp)] = body
         charset = self.conf.get("charset", {}).get(path)
         if charset:
             ctype = f"{ctype.split(';')[0]}; charset={charset}"
+        stamp = file.stat().st_mtime_ns
+        cached = self._cache.get((file, stamp))
+        if cached is None:
+            body = file.read_bytes()
+            if suffix in TEXT_SUFFIXES and not body.startswith(b"%PDF"):
+                text = body.decode("utf-8").replace("{base}", self.base_url)
+                body = text.encode(charset or "utf-8")
+            cached = self._cache[(file, stamp)] = (body, validators(body, stamp))
+        body, checks = cached
         status = int(self.conf.get("status", {}).get(path, 200))
-        headers = {"Content-Type": ctype, **validators(body, stamp)}
+        headers = {"Content-Type": ctype, **checks}
         if status == 200 and not_modified(request_headers, headers):
             return 304, headers, b""
         return status, headers, body
