@@ -40,14 +40,8 @@ def crawl(cfg: Config, names: tuple[str, ...], limit: int | None, sources_file: 
     Articles already stored are not fetched again. When Elasticsearch is down the
     articles are still stored; `toezicht index sync` indexes them later.
     """
-    from crawler.run import plan_sources, run_crawl
+    from crawler.run import run_crawl
     from crawler.sources import SourceError
-
-    variables = {"base": base} if base else None
-    try:
-        plan_sources(cfg, list(names), sources_file, variables)
-    except SourceError as exc:
-        raise click.ClickException(str(exc)) from None
     from toezicht.schedule import LockHeld, crawl_run_lock
 
     settings = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
