@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install demo test lint es-start es-stop
+.PHONY: install demo test lint lock es-start es-stop
 
-$(BIN)/toezicht: pyproject.toml
+# Installs are reproducible: every package, pinned with hashes, from requirements.lock;
+# the project itself goes on top without resolving anything.
+$(BIN)/toezicht: pyproject.toml requirements.lock
 	scripts/system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(BIN)/toezicht
@@ -24,6 +27,14 @@ test: install
 	$(BIN)/toezicht es start
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
+
+## Re-resolve requirements.lock after a dependency change in pyproject.toml
+## (UPGRADE=1 also moves every pin to the newest allowed version).
+lock:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 \
+	  --generate-hashes $(if $(UPGRADE),--upgrade,) -o requirements.lock
 
 lint: install
 	$(BIN)/ruff check .
