@@ -9,40 +9,26 @@ import click
 
 from toezicht.config import Config
 
-CSV_COLUMNS = ["action_id", "actor", "measure", "target", "jurisdiction", "status",
-               "first_seen", "date", "langs", "source_count", "sources_nl", "sources_en",
-               "source_urls", "source_titles"]
 
-
-def _csv_row(action: dict[str, Any]) -> dict[str, Any]:
-    by = action["sources_by_lang"]
-    return {**action, "sources_nl": by.get("nl", 0), "sources_en": by.get("en", 0),
-            "source_urls": [s["url"] for s in action["sources"]],
-            "source_titles": [s["title"] or "" for s in action["sources"]]}
-
-
-def _table(actions: list[dict[str, Any]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    console.print(f"{len(actions)} action(s)", highlight=False)
-    if not actions:
-        return
-    table = Table(show_lines=True, expand=True)
-    for name, kw in (("first seen", {"no_wrap": True, "width": 10}), ("actor", {}),
-                     ("measure", {}), ("target", {}), ("where", {"width": 5}),
-                     ("status", {}), ("sources", {"justify": "right"}),
-                     ("first source", {"ratio": 2})):
-        table.add_column(name, **kw)
+def _print_cards(actions: list[dict[str, Any]], total: int, offset: int, tz: str) -> None:
+    """Each action as a short block: who did what to whom where, when first seen, the
+    evidence quote and every source."""
+    shown = f"{offset + 1}-{offset + len(actions)} of {total}" if len(actions) < total \
+        else str(total)
+    click.echo(f"{shown} action(s); times in {tz}")
     for a in actions:
-        by = a["sources_by_lang"]
-        counts = f"{a['source_count']} (" + ", ".join(f"{k} {v}" for k, v in by.items()) + ")"
-        first = a["sources"][0] if a["sources"] else {}
-        table.add_row((a["first_seen"] or "")[:10], a["actor"], a["measure"], a["target"] or "-",
-                      a["jurisdiction"] or "-", a["status"], counts,
-                      f"{first.get('title') or ''}\n{first.get('url') or ''}")
-    console.print(table)
+        where = f"{a['jurisdiction_name']} ({a['jurisdiction']})" if a["jurisdiction"] else "-"
+        by = ", ".join(f"{k} {v}" for k, v in a["sources_by_lang"].items())
+        click.echo("")
+        click.secho(f"{a['actor_name'] or a['actor']} · {a['measure']} → {a['target'] or '-'}"
+                    f" · {where} · {a['status']}", bold=True)
+        click.echo(f"  first seen {a['first_seen'] or '?'} · {a['source_count']} source(s) "
+                   f"({by}) · actor {a['actor']} · id {a['action_id']}")
+        if a["evidence"]:
+            click.echo(f"  “{a['evidence']}”")
+        for s in a["sources"]:
+            click.echo(f"  - {(s['published'] or '')[:10] or '?':10} {s['lang'] or '?':2} "
+                       f"{s['source'] or '?'}: {s['title'] or ''} <{s['url']}>")
 
 
 @click.command()
@@ -57,47 +43,69 @@ def _table(actions: list[dict[str, Any]]) -> None:
 @click.option("--target", "--platform", "targets", multiple=True, metavar="NAME",
               help="Target platform/company (e.g. Grok); repeatable.")
 @click.option("--lang", "langs", multiple=True, metavar="LANG",
-              help="Reported in this language; repeatable.")
-@click.option("--from", "date_from", metavar="DATE", help="First reported on or after.")
+              help="Reported in this language (nl, en); repeatable.")
+@click.option("--from", "date_from", metavar="DATE",
+              help="First reported on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--to", "date_to", metavar="DATE", help="First reported on or before.")
 @click.option("--all", "include_all", is_flag=True,
               help="Include events from articles judged not relevant.")
 @click.option("--limit", type=click.IntRange(1), help="At most this many actions.")
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True,
+              help="Skip this many actions first (paging with --limit).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
-              default="table", show_default=True, help="Output format.")
+              default="table", show_default=True,
+              help="table: a block per action for reading; csv: one row per action "
+                   "(header, stable columns); json: one array; jsonl: one object a line.")
+@click.option("--per-source", is_flag=True,
+              help="With csv/json/jsonl: one row per (action, source) with article id, "
+                   "url, source, language, published date and evidence.")
+@click.option("--names", "names_lang", type=click.Choice(["en", "nl"]), default="en",
+              show_default=True, help="Language of the actor and country names.")
 @click.pass_obj
 def actions(cfg: Config, actors: tuple[str, ...], measures: tuple[str, ...],
             statuses: tuple[str, ...], jurisdictions: tuple[str, ...], targets: tuple[str, ...],
             langs: tuple[str, ...], date_from: str | None, date_to: str | None,
-            include_all: bool, limit: int | None, fmt: str) -> None:
-    """Regulatory actions, each once: actor, measure, target, jurisdiction, the
-    strongest status reported, when it was first reported and every source
-    article in Dutch and English. Read from the store (no Elasticsearch needed).
+            include_all: bool, limit: int | None, offset: int, fmt: str, per_source: bool,
+            names_lang: str) -> None:
+    """Regulatory actions, each once: actor and jurisdiction (by name, ids kept in
+    csv/json), measure, target, the strongest status reported, when it was first
+    reported (ISO 8601 in the config's [schedule] timezone), an evidence quote and
+    every source article in Dutch and English. Read from the store (no
+    Elasticsearch needed). Newest first reported first.
 
       toezicht actions --measure block --target Grok
 
       toezicht actions --country GB --status actual --format csv > uk.csv
+
+      toezicht actions --format csv --per-source > sources.csv
     """
-    from index.search.actions import ActionFilter, list_actions
+    from index.search import action_export
+    from index.search.actions import ActionFilter, find_actions
     from index.search.query import SearchError
     from index.store import Store, StoreError
+    from toezicht.timezone import display_tz
 
+    if per_source and fmt == "table":
+        raise click.ClickException("--per-source needs --format csv, json or jsonl")
+    tz = display_tz(cfg)
     flt = ActionFilter(actors=list(actors), measures=list(measures), statuses=list(statuses),
                        jurisdictions=list(jurisdictions), targets=list(targets),
                        langs=list(langs), date_from=date_from, date_to=date_to,
-                       relevant_only=not include_all, limit=limit)
+                       relevant_only=not include_all, limit=limit, offset=offset)
     try:
-        found = list_actions(Store(cfg.resolved_store_url).engine, flt)
+        page = find_actions(Store(cfg.resolved_store_url).engine, flt, lang=names_lang, tz=tz)
     except (SearchError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
-    if fmt == "json":
-        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
-    elif fmt == "jsonl":
-        for a in found:
-            click.echo(json.dumps(a, ensure_ascii=False))
-    elif fmt == "csv":
-        from toezicht.commands.search import write_csv
-
-        click.echo(write_csv([_csv_row(a) for a in found], CSV_COLUMNS), nl=False)
-    else:
-        _table(found)
+    found = page.actions
+    if fmt == "csv":
+        click.echo(action_export.csv_text(found, per_source), nl=False)
+        return
+    if fmt in ("json", "jsonl"):
+        items = list(action_export.source_rows_all(found)) if per_source else found
+        if fmt == "json":
+            click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        else:
+            for item in items:
+                click.echo(json.dumps(item, ensure_ascii=False))
+        return
+    _print_cards(found, page.total, page.offset, str(tz))
