@@ -16,6 +16,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -280,3 +281,21 @@ def test_run_missed_while_down_runs_once_on_restart(setup: Any, hook: WebhookRec
         assert scheduler.get_job("daily-crawl").next_run_time.timestamp() > time.time()
     finally:
         scheduler.shutdown(wait=True)
+
+
+@pytest.mark.parametrize(("cron", "weekdays"), [
+    ("15 7 * * 1-5", {0, 1, 2, 3, 4}),  # crontab: 1 = Monday
+    ("0 6 * * 0", {6}),                 # 0 and 7 are Sunday
+    ("0 6 * * 7", {6}),
+    ("0 6 * * 6,0", {5, 6}),
+    ("0 6 * * mon-fri", {0, 1, 2, 3, 4}),
+    ("0 6 * * */2", {6, 1, 3, 5}),
+])
+def test_cron_weekdays_follow_crontab_numbering(cron: str, weekdays: set[int]) -> None:
+    trig = sched.ScheduleSettings(cron=cron, timezone="Europe/Amsterdam").trigger()
+    now = datetime(2026, 12, 4, 19, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))  # a Friday
+    seen = set()
+    for _ in range(14):
+        now = trig.get_next_fire_time(None, now + timedelta(seconds=1))
+        seen.add(now.weekday())
+    assert seen == weekdays

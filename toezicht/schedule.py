@@ -107,9 +107,42 @@ class ScheduleSettings:
         from apscheduler.triggers.cron import CronTrigger
 
         try:
-            return CronTrigger.from_crontab(self.cron, timezone=self.tz())
+            fields = self.cron.split()
+            if len(fields) == 5:
+                fields[4] = crontab_weekdays(fields[4])
+            return CronTrigger.from_crontab(" ".join(fields), timezone=self.tz())
         except ValueError as exc:
             raise ConfigError(f"config [schedule]: invalid cron {self.cron!r}: {exc}") from None
+
+
+_DOW = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def crontab_weekdays(field: str) -> str:
+    """A crontab weekday field (0 or 7 = Sunday, 1 = Monday) as weekday names.
+
+    APScheduler 3 numbers weekdays from Monday = 0, so its ``from_crontab`` would read
+    "1-5" as Tuesday to Saturday; names mean the same in both."""
+    out: list[str] = []
+    for part in field.split(","):
+        rng, _, step = part.partition("/")
+        if not any(c.isdigit() for c in rng):
+            if rng == "*" and step:
+                rng = "0-6"
+            else:
+                out.append(part)
+                continue
+        lo, _, hi = rng.partition("-")
+        if not (lo.isdigit() and (not hi or hi.isdigit()) and (not step or step.isdigit())):
+            raise ValueError(f"weekday {part!r} is not a number 0-7, a range or a name")
+        a, b = int(lo), int(hi) if hi else (6 if step else int(lo))
+        if not (0 <= a <= 7 and 0 <= b <= 7 and a <= b):
+            raise ValueError(f"weekday {part!r} is outside 0-7")
+        for d in range(a, b + 1, int(step) if step else 1):
+            name = _DOW[d % 7]
+            if name not in out:
+                out.append(name)
+    return ",".join(out)
 
 
 def load_schedule_settings(cfg: Config, data: dict[str, Any] | None = None) -> ScheduleSettings:
