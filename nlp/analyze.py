@@ -17,9 +17,10 @@ from .dates import to_date
 from .events import extract
 from .gazetteer import Gazetteer, TokenClassifier, load
 from .langid import detect
-from .mentions import collect
+from .mentions import Mentions, collect
 from .model import Analysis, Regulator
 from .pipeline import get_nlp
+from .scorer import Scorer
 
 MAX_CHARS = 100_000  # work cap: longer texts are analysed on their first 100k characters
 _HTML = re.compile(r"<(?:html|body|head|p|div|br|span|a|script|style|article|h[1-6]|li|ul|meta)\b",
@@ -61,17 +62,25 @@ def _pipe_lang(lang: str) -> str:
     return lang if lang in ("nl", "en") else "en"
 
 
-def _analyse_doc(doc: Doc, lang: str, published: date | None) -> Analysis:
+def read(doc: Doc, plang: str) -> tuple[list[tuple[str, ...]], Mentions, float, bool]:
+    """What every later stage reads: token cue labels, mentions, the relevance score
+    and verdict."""
     g: Gazetteer = load()
-    plang = _pipe_lang(lang)
     tc = _classifier(plang)
     labels = [tc(t.lower_) for t in doc]
     ms = collect(doc, g, plang)
     feats = relevance.features(doc, labels, ms.phrases)
     score = relevance.score(feats, g.relevance)
-    relevant = score >= float(g.relevance.get("threshold", 0.5))
-    events, used_weak = (extract(doc, g, ms, labels, published, plang) if relevant
-                         else ([], set()))
+    return labels, ms, score, score >= float(g.relevance.get("threshold", 0.5))
+
+
+def _analyse_doc(doc: Doc, lang: str, published: date | None,
+                 scorer: Scorer | None = None) -> Analysis:
+    g: Gazetteer = load()
+    plang = _pipe_lang(lang)
+    labels, ms, score, relevant = read(doc, plang)
+    events, used_weak = (extract(doc, g, ms, labels, published, plang, scorer, score)
+                         if relevant else ([], set()))
     regs: dict[str, Regulator] = {}
     bodies = {**g.bodies, **ms.extra_bodies}
     acted = {e.actor for e in events}
@@ -105,18 +114,20 @@ def _prepare(text: Any, lang: str | None, title: str | None) -> tuple[str, str]:
 
 def analyze(text: str, lang: str | None = None,
             published: str | datetime | date | None = None,
-            title: str | None = None) -> Analysis:
-    """Analyse one article; pure apart from loading the package data once."""
+            title: str | None = None, scorer: Scorer | None = None) -> Analysis:
+    """Analyse one article; pure apart from loading the package data once.
+    ``scorer`` replaces the shipped event scorer (cross-validation fits its own)."""
     clean, lang = _prepare(text, lang, title)
     doc = get_nlp(_pipe_lang(lang))(clean)
-    return _analyse_doc(doc, lang, to_date(published))
+    return _analyse_doc(doc, lang, to_date(published), scorer)
 
 
 def analyze_many(items: Iterable[tuple[str, dict[str, Any]]],
-                 batch_size: int = 64) -> Iterator[Analysis]:
+                 batch_size: int = 64, scorer: Scorer | None = None) -> Iterator[Analysis]:
     """Analyse many ``(text, kwargs)`` items in order, batching through ``nlp.pipe``.
 
-    ``kwargs`` takes the keyword arguments of :func:`analyze` (lang, published, title).
+    ``kwargs`` takes the keyword arguments of :func:`analyze` (lang, published, title);
+    ``scorer`` as in :func:`analyze`.
     """
     it = iter(items)
     while True:
@@ -135,5 +146,5 @@ def analyze_many(items: Iterable[tuple[str, dict[str, Any]]],
                 continue
             docs = get_nlp(plang).pipe(prepared[i][0] for i in idx)
             for i, doc in zip(idx, docs, strict=True):
-                results[i] = _analyse_doc(doc, prepared[i][1], prepared[i][2])
+                results[i] = _analyse_doc(doc, prepared[i][1], prepared[i][2], scorer)
         yield from (r for r in results if r is not None)

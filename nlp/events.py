@@ -11,6 +11,7 @@ status (nlp/status.py), and a date (nlp/dates.py). Events are merged per
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +25,7 @@ from .gazetteer import Gazetteer
 from .measures import Trigger, find_triggers
 from .mentions import Mention, Mentions
 from .model import Event
+from .scorer import Scorer, default_scorer
 
 PREPS = frozenset("tot to op on van of naar into voor for against tegen over about at bij in "
                   "with met from uit by door via through".split())
@@ -59,9 +61,35 @@ def _body_actor(m: Mention, gaz: Gazetteer, ms: Mentions) -> Actor:
     return Actor("body", m.value, m.country, m.start, m.end)
 
 
+@dataclass
+class Candidate:
+    """An event the rules propose, with the features the scorer (nlp/scorer.py) weighs;
+    ``flags`` name the rule frames that speak against it ("negated", "law_content")."""
+
+    event: Event
+    feats: dict[str, float]
+    flags: tuple[str, ...] = ()
+    weak_body: str = ""  # the weak body id that acts, if any
+
+
 def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]],
-            published: date | None, lang: str) -> tuple[list[Event], set[str]]:
-    """Events of a (relevant) document, and the ids of weak bodies that acted."""
+            published: date | None, lang: str, scorer: Scorer | None = None,
+            relevance: float = 1.0) -> tuple[list[Event], set[str]]:
+    """Events of a (relevant) document, and the ids of weak bodies that acted:
+    propose candidates, keep those the scorer accepts, resolve country actors, merge."""
+    sc = scorer or default_scorer()
+    kept = [c for c in propose(doc, gaz, ms, labels, published, lang, relevance)
+            if sc.keep(c.feats)]
+    events = [c.event for c in kept]
+    _upgrade_country_actors(events, list(doc.sents), ms, published)
+    return _merge(events), {c.weak_body for c in kept if c.weak_body}
+
+
+def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]],
+            published: date | None, lang: str, relevance: float = 1.0) -> list[Candidate]:
+    """Every event the rules can read from the document, each with its features. A
+    trigger without an actor or a measure proposes nothing; the frames that argue
+    against an event become flags for the scorer instead of dropping it."""
     labels = _separable(doc, gaz, labels, lang)
     masked = bytearray(len(doc) + 1)
     for m in ms.bodies + ms.platforms + ms.weak:
@@ -75,67 +103,79 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             if v:
                 masked[i] = 1
     plat_starts = sorted(ms.platforms, key=lambda p: p.start)
+    bodies_all = {**gaz.bodies, **ms.extra_bodies}
     # "dat" refers back only at a sentence start ("Dat maakte ... bekend") or as a
     # relative pronoun after a comma; "zeggen dat de boete ..." is a conjunction
     anaphora = [(a, b) for k, a, b in ms.phrases if k.startswith("ANA|") and not (
         b - a == 1 and doc[a].lower_ in ("dat", "that") and a > doc[a].sent.start
         and not doc[a - 1].is_punct and a + 1 < len(doc)
         and doc[a + 1].lower_ in DETERMINERS)]
-    events: list[Event] = []
-    used_weak: set[str] = set()
+    out: list[Candidate] = []
     last_actor: Actor | None = None
     last_measure = ""
     last_public = ""  # last measure taken by a public body or country ("similar measures")
     last_target = ""
     sents = list(doc.sents)
     for si, sent in enumerate(sents):
-        if sent.text.rstrip().endswith("?"):
-            continue  # questions ("Vraag 6 ... ?") report no action
+        # questions ("Vraag 6 ... ?") report no action
+        sent_flags = ("question",) if sent.text.rstrip().endswith("?") else ()
+        if _other_subject(sent, labels):
+            sent_flags += ("other_subject",)
         trigs = find_triggers(doc, sent, si, labels, ms.phrases, masked)
-        trigs = [t for t in trigs if not _spurious(doc, sent, t, trigs, labels)]
+        spurious = {t.start for t in trigs if _spurious(doc, sent, t, trigs, labels)}
+        kept_trigs = [t for t in trigs if t.start not in spurious]
+        ordered = {t.start for t in kept_trigs} - {
+            t.start for t in _drop_orders_of_measures(doc, kept_trigs)}
         bodies = [m for m in ms.bodies if _in(m, sent)]
         weak = [m for m in ms.weak if _in(m, sent)]
         courts = [m for m in ms.courts if _in(m, sent)]
         countries = [m for m in ms.countries if _in(m, sent)]
         plats = [m for m in ms.platforms if _in(m, sent)]
         has_ana = any(a >= sent.start and b <= sent.end for a, b in anaphora)
-        if _other_subject(sent, labels):
-            trigs = []
-        trigs = [t for t in trigs if not _penalty_frame(sent, t, labels)]
-        trigs = _drop_orders_of_measures(doc, trigs)
         sent_actor: Actor | None = None
-        n_before = len(events)
+        n_before = len(out)
         seen: set[tuple[str, str]] = set()
-        order_at = min((t.start for t in trigs if t.label == "order"), default=None)
+        order_at = min((t.start for t in kept_trigs if t.label == "order"
+                        and t.start not in ordered), default=None)
         for t in trigs:
+            flags = list(sent_flags)
+            if t.start in spurious:
+                flags.append("spurious_trigger")
+            if t.start in ordered:
+                flags.append("ordered_measure")
+            if _penalty_frame(sent, t, labels):
+                flags.append("penalty_frame")
             label = t.label
             if label in ("remove", "restrict") and order_at is not None and order_at < t.start:
-                continue  # the content of a demand ("ordered X to remove ...")
+                flags.append("order_content")  # the content of a demand ("ordered X to remove")
             if label == "similar":
                 if not (last_public or last_measure):
                     continue
                 label = last_public or last_measure
+            via = "near"
             actor = _choose_actor(doc, t, label, bodies, weak, courts, countries, plats)
             if actor is _NO_ACTOR:
                 continue  # a platform or private party is the subject of a public measure
             if actor is None and (has_ana or t.label == "similar") and last_actor is not None:
-                actor = last_actor
+                actor, via = last_actor, "carried"
             if actor is None and "SO" in labels[t.start] and ms.home:
-                actor = Actor("country", ms.home, ms.home, t.start, t.start)
+                actor, via = Actor("country", ms.home, ms.home, t.start, t.start), "home"
             if actor is None:
                 continue
             if label in ("remove", "restrict") and actor.kind != "platform" and not bodies \
                     and not countries and _product_subject(doc, sent, labels, masked):
-                continue  # "the auction site said it had deleted the listings"
+                flags.append("product_subject")  # "the auction site said it had deleted"
             if actor.kind == "platform" and _platform_is_patient(doc, sent, actor, t):
                 actor = _agent_of_passive(doc, sent, t, bodies, countries)
                 if actor is None:
                     continue
+                via = "passive"
             measure = _resolve_measure(doc, label, actor, plats, t)
             if measure is None:
                 continue
-            if _not_an_action(doc, sent, t, actor, measure, labels, gaz):
-                continue
+            reason = _not_an_action(doc, sent, t, actor, measure, labels, gaz)
+            if reason:
+                flags.append(reason)
             target = _target(doc, measure, actor, plats, t, gaz)
             generic_ok = False
             if not target and measure != "legislation":
@@ -146,7 +186,7 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
                     generic_ok = measure == "block"
             if measure in NEEDS_TARGET and not target and not generic_ok and not (
                     measure == "warning" and _public_warning(doc, sent, t, labels)):
-                continue
+                flags.append("no_target")
             if (actor.value, measure) in seen:
                 continue
             window_start = actor.end if actor.end <= t.start else t.start - 8
@@ -159,18 +199,19 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
                     window_start = k
             status = st.decide(sent, t, measure, labels, ms.phrases, window_start)
             if status is None:
-                continue
+                flags.append("negated")
+                status = "actual"
             requested, motion = _requested_of(doc, sent, actor, t, labels)
             if requested:
                 if actor.kind == "platform":
-                    continue  # what a platform should do is an opinion, no event
+                    flags.append("platform_opinion")  # what a platform should do
                 status = "potential"  # a call on a body to act ("urged the police to ...")
                 movers = [b for b in bodies if b.end <= motion]
                 if movers and measure == "legislation":
                     # a motion asking the cabinet for a law: the parliament's call
                     actor = _body_actor(movers[-1], gaz, ms)
-            if actor.kind == "body" and any(w.value == actor.value for w in weak):
-                used_weak.add(actor.value)
+            weak_body = actor.value if actor.kind == "body" and any(
+                w.value == actor.value for w in weak) else ""
             if actor.kind == "platform":
                 actor_id = gaz.platform_company.get(actor.value, actor.value)
                 if actor.value == "X":
@@ -181,26 +222,73 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
                 juris = actor.country
             dates = find_dates(sent.text, published)
             conf = 0.55 + (0.2 if actor.kind == "body" else 0.1) + (0.0 if t.weak else 0.1)
+            body = bodies_all.get(actor.value) if actor.kind == "body" else None
+            feats = _features(doc, sent, si, t, actor, via, measure, target, status,
+                              bool(requested), body.kind if body else "", bool(weak_body),
+                              len(trigs), relevance, flags)
             for a in [actor] + _conjuncts(doc, actor, bodies, countries, courts):
                 aid, jur = (actor_id, juris) if a is actor else (a.value, a.country)
                 if a is not actor and (a.value, measure) in seen:
                     continue
-                events.append(Event(aid, jur, measure, target, status,
-                                    dates[0] if dates else None, sent.text.strip(),
-                                    min(conf, 0.95)))
-                seen.add((a.value, measure))
+                ev = Event(aid, jur, measure, target, status, dates[0] if dates else None,
+                           sent.text.strip(), min(conf, 0.95))
+                out.append(Candidate(ev, feats, tuple(flags),
+                                     weak_body if a is actor else ""))
+                if not flags:
+                    seen.add((a.value, measure))
+            if flags:
+                continue  # what the rules doubt does not steer the sentences after it
             sent_actor = actor
             last_measure = measure
             if actor.kind != "platform":
                 last_public = measure
             last_target = target or last_target
-        _requested_by(doc, sent, events, n_before, bodies, gaz, ms)
+        _requested_by(doc, sent, out, n_before, bodies, gaz, ms)
         if sent_actor is not None:
             last_actor = sent_actor
         elif bodies:
             last_actor = _body_actor(bodies[-1], gaz, ms)
-    _upgrade_country_actors(events, sents, ms, published)
-    return _merge(events), used_weak
+    return out
+
+
+def _features(doc: Doc, sent: Span, si: int, t: Trigger, actor: Actor, via: str,
+              measure: str, target: str, status: str, requested: bool, body_kind: str,
+              weak_body: bool, n_trigs: int, relevance: float,
+              flags: list[str]) -> dict[str, float]:
+    """The scorer's view of one candidate: what the rules computed, as named values."""
+    gap = (t.start - actor.end) if actor.end <= t.start else (actor.start - t.end)
+    f: dict[str, float] = {
+        "m:" + measure: 1.0,
+        "actor:" + actor.kind: 1.0,
+        f"m:{measure}&actor:{actor.kind}": 1.0,
+        "via:" + via: 1.0,
+        "status:" + status: 1.0,
+        f"m:{measure}&status:{status}": 1.0,
+        "gap": math.log1p(max(0, gap)),
+        "relevance": relevance,
+        "n_trigs": math.log1p(n_trigs),
+    }
+    if actor.start >= t.end:
+        f["actor_after"] = 1.0
+    if t.weak:
+        f["trig:weak"] = 1.0
+    if t.end - t.start > 1:
+        f["trig:phrase"] = 1.0
+    if not target:
+        f["no_target_name"] = 1.0
+    if si == 0:
+        f["first_sentence"] = 1.0
+    if requested:
+        f["requested"] = 1.0
+    if body_kind:
+        f["kind:" + body_kind] = 1.0
+    if weak_body:
+        f["actor:weak"] = 1.0
+    for fl in flags:
+        f["flag:" + fl] = 1.0
+    if flags:
+        f["flagged"] = 1.0
+    return f
 
 
 @lru_cache(maxsize=8)
@@ -243,12 +331,12 @@ _REQUEST_IDIOMS = frozenset(("op verzoek van", "at the request of", "op last van
                              "at the behest of", "na een verzoek van", "following a request from"))
 
 
-def _requested_by(doc: Doc, sent: Span, events: list[Event], n_before: int,
+def _requested_by(doc: Doc, sent: Span, cands: list[Candidate], n_before: int,
                   bodies: list[Mention], gaz: Gazetteer, ms: Mentions) -> None:
     """"Telegram verwijderde 148 video's op verzoek van de KCSC", "X removed the posts at
     the request of the regulator": the platform's measure was demanded by the body named
     right after the idiom, which is an order of that body."""
-    pm = [e for e in events[n_before:] if e.measure == "platform_measure"]
+    pm = [c for c in cands[n_before:] if c.event.measure == "platform_measure"]
     if not pm:
         return
     for k, a, b in ms.phrases:
@@ -262,9 +350,13 @@ def _requested_by(doc: Doc, sent: Span, events: list[Event], n_before: int,
         actor = _body_actor(body, gaz, ms)
         if actor is None or actor.kind != "body":
             continue
-        src = pm[0]
-        events.append(Event(actor.value, actor.country, "order", src.target, src.status,
-                            src.date, sent.text.strip(), 0.7))
+        src = pm[0].event
+        feats = {k: v for k, v in pm[0].feats.items() if not k.startswith(("m:", "actor:"))}
+        feats.update({"m:order": 1.0, "actor:body": 1.0, "m:order&actor:body": 1.0,
+                      "via:request_idiom": 1.0})
+        cands.append(Candidate(Event(actor.value, actor.country, "order", src.target,
+                                     src.status, src.date, sent.text.strip(), 0.7),
+                               feats, pm[0].flags))
         return
 
 
@@ -515,35 +607,36 @@ def _agent_of_passive(doc: Doc, sent: Span, t: Trigger, bodies: list[Mention],
 
 
 def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
-                   labels: list[tuple[str, ...]], gaz: Gazetteer) -> bool:
-    """Generic frames in which a measure word reports no action by a public body."""
+                   labels: list[tuple[str, ...]], gaz: Gazetteer) -> str:
+    """The generic frame in which a measure word reports no action by a public body, as
+    a reason name; "" when none applies."""
     lo = actor.end if actor.end <= t.start else sent.start
     # "the Irish laws governing ...", "Europese wetgeving": a body of law in force
     if measure == "legislation" and actor.kind == "country" and actor.end == t.start and \
             doc[t.start].lower_ in _LAW_BODY:
-        return True
+        return "law_body"
     # a law passed in the past, in a "since" clause: background ("sinds de wet in 2021
     # werd aangenomen", "since Coco's Law was passed in 2020")
     if measure == "legislation" and _since_clause(doc, sent, t, labels):
-        return True
+        return "since_clause"
     # a private party asks for the measure: "De eisers willen dat de rechter ... verbiedt"
     priv = [k for k in range(sent.start, t.start) if _private(doc, k, labels)]
     if priv and (actor.kind != "body" or actor.start > priv[0]):
         if any("REQ" in labels[k] for k in range(priv[0] + 1, t.start)):
-            return True
+            return "private_request"
     # a lawsuit or complaint filed by a private party: no event until a court acts
     if measure == "legal_action" and any("FILE" in labels[k] for k in range(t.start, t.end)):
         body = gaz.bodies.get(actor.value)
         if actor.kind != "body" or (body is not None and body.kind == "court") or \
                 (actor.end <= t.start and
                  any(_private(doc, k, labels) for k in range(lo, t.start))):
-            return True
+            return "private_filing"
     # stated under a law: "a crime under Italy's new law on AI", "onder de nieuwe wet"
     if measure == "legislation":
         k = t.start - 1
         while k >= max(sent.start, t.start - 5):
             if "UNDER" in labels[k] and doc[k].lower_ in ("under", "onder"):
-                return True
+                return "under_law"
             if not (doc[k].lower_ in DETERMINERS or doc[k].is_title or
                     doc[k].text in ("'s", "’s")):
                 break
@@ -554,13 +647,13 @@ def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
             if "LAW" in labels[k] and doc[k].is_lower and not any(
                     "VIOL" in labels[j] for j in range(max(sent.start, k - 3),
                                                       min(sent.end, k + 4))):
-                return True
+                return "law_subject"
             if doc[k].lower_ in CLAUSE_END and doc[k].lower_ != ",":
                 # "a bill that would require ...", "een wet die ... verplicht": the
                 # relative clause states the law's content
                 if doc[k].lower_ in REL_PRON and k - 1 >= sent.start and \
                         "LAW" in labels[k - 1] and doc[k - 1].is_lower:
-                    return True
+                    return "law_content"
                 break
         # stated under a law ("een celstraf onder het nieuwe voorstel", "fines under the bill")
         if measure in ("legal_action", "fine"):
@@ -572,7 +665,7 @@ def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
                         j += 1
                     if j < sent.end and "LAW" in labels[j] and doc[j].is_lower:
                         if measure == "fine" or abs(j - t.start) <= 8:
-                            return True
+                            return "under_proposal"
     # done by a non-public agent: "an investigation by CNBC", "onderzoek door NRC"
     j = t.end
     while j < sent.end and j - t.end < 3 and doc[j].lower_ in DETERMINERS | {"of", "van"}:
@@ -583,8 +676,8 @@ def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
             k += 1
         named_agent = doc[k].is_title or doc[k].is_upper
         if named_agent and not (actor.start <= k < actor.end):
-            return True  # the agent is a name that is no public body
-    return False
+            return "nonpublic_agent"  # the agent is a name that is no public body
+    return ""
 
 
 def _private(doc: Doc, k: int, labels: list[tuple[str, ...]]) -> bool:

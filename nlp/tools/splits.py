@@ -41,7 +41,8 @@ def load_rows(path: str | Path) -> list[Row]:
 
 def _shingles(text: str) -> set[int]:
     words = re.findall(r"\w+", text.lower())
-    return {zlib.crc32(" ".join(words[i:i + SHINGLE]).encode()) for i in range(max(0, len(words) - SHINGLE + 1))}
+    return {zlib.crc32(" ".join(words[i:i + SHINGLE]).encode())
+            for i in range(max(0, len(words) - SHINGLE + 1))}
 
 
 def groups(rows: Sequence[Row]) -> list[int]:
