@@ -1,0 +1,530 @@
+"""Action resolution: which real-world action each event of an article reports.
+
+One job: given one article's events, the article's metadata and a resolver state
+(the actions known so far), return an action id per event, joining an existing
+action or opening a new one. Articles are resolved one at a time, in any order,
+by the crawl (through the store), ``reprocess`` and ``toezicht extract --actions``.
+
+An event joins an action with the same measure and jurisdiction when
+- the actors agree: the same body, a body of an action's joint group, or a country
+  code standing for a body of that country (and the other way round); platforms by
+  family (X, xAI);
+- the targets agree as families (``nlp/data/target_families.toml``: Grok ⊂ xAI ⊂ X);
+- the dates agree: the article (or event) dates lie inside the action's window
+  (``nlp/data/action_rules.toml``); explicit event dates far apart are two decisions;
+- and there is positive evidence beyond (country, measure): a shared target family,
+  a shared case key (a name or place from the evidence), or, for measures that are no
+  case, the same named body or an overlapping date window. Legal actions and
+  investigations without a target need a shared case key, so two unrelated Dutch
+  court cases stay two actions.
+
+Ids are stable: a new action's id is a hash of its first event, and never changes
+when sources join. Re-resolving an article (``reprocess``) first takes its earlier
+contributions out; where its events now land elsewhere, :class:`Resolution` lists
+links old id → new ids (``merge`` when the old action is left empty, ``split`` when
+it lives on beside the new one) for the store to record.
+
+This module is pure: it reads its data files and nothing else (no store, no
+``toezicht``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from nlp.dates import find_dates, to_date
+
+DATA = Path(__file__).resolve().parent / "data"
+STATUS_RANK = {"potential": 1, "planned": 2, "actual": 3}
+_CODE = re.compile(r"^[A-Z]{2}$")
+_WORD = re.compile(r"[A-ZÀ-Ý][\w'’\-]*[\w]")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“”‘'(\[]\s*|\n\s*)$")
+
+
+# -- rules (data) -------------------------------------------------------------
+@dataclass(frozen=True)
+class Rules:
+    family_of: dict[str, str]
+    company_of: dict[str, str]
+    groups: tuple[tuple[frozenset[str], frozenset[str]], ...]  # (members, measures)
+    body_country: dict[str, str]
+    window: dict[str, int]
+    explicit_days: int
+    explicit_measures: frozenset[str]
+    dated_measures: frozenset[str]
+    case_measures: frozenset[str]
+    stopwords: frozenset[str]
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@lru_cache(maxsize=1)
+def rules() -> Rules:
+    fams = tomllib.loads((DATA / "target_families.toml").read_text(encoding="utf-8"))
+    cfg = tomllib.loads((DATA / "action_rules.toml").read_text(encoding="utf-8"))
+    family_of = {name.casefold(): fam for fam, names in fams["families"].items()
+                 for name in names}
+    company_of = {row["name"].casefold(): str(row.get("company") or row["name"]).casefold()
+                  for row in _jsonl(DATA / "platforms.jsonl")}
+    bodies = _jsonl(DATA / "regulators.jsonl") + _jsonl(DATA / "regulators_us_states.jsonl")
+    body_country = {row["id"]: row.get("country", "") for row in bodies}
+    words: set[str] = {w.casefold() for w in cfg["cases"]["stopwords"]}
+    for row in bodies:  # words of body names are no case keys ("Openbaar Ministerie")
+        for name in [row.get("name", ""), *row.get("names", [])]:
+            words.update(w.casefold() for w in re.findall(r"\w+", name))
+    for row in _jsonl(DATA / "countries.jsonl"):  # nor countries and their adjectives
+        for name in [*row.get("names", []), *row.get("adjectives", [])]:
+            words.update(w.casefold() for w in re.findall(r"\w+", name))
+    for row in _jsonl(DATA / "platforms.jsonl"):
+        for name in [row["name"], *row.get("names", [])]:
+            words.update(w.casefold() for w in re.findall(r"\w+", name))
+    from nlp.dates import MONTHS, WEEKDAYS
+
+    words.update(MONTHS)
+    words.update(WEEKDAYS)
+    groups = tuple((frozenset(g["members"]), frozenset(g.get("measures", [])))
+                   for g in cfg.get("actor_groups", []))
+    win = cfg["window"]
+    return Rules(family_of=family_of, company_of=company_of, groups=groups,
+                 body_country=body_country,
+                 window={k: int(v) for k, v in win.items() if isinstance(v, int)},
+                 explicit_days=int(win.get("explicit", 3)),
+                 explicit_measures=frozenset(win.get("explicit_measures", [])),
+                 dated_measures=frozenset(win.get("dated_measures", [])),
+                 case_measures=frozenset(cfg["cases"]["measures"]),
+                 stopwords=frozenset(words))
+
+
+def family(name: str | None) -> str:
+    """The target family of a platform, product or company name ('' for none)."""
+    key = (name or "").strip().casefold()
+    if not key:
+        return ""
+    r = rules()
+    if key in r.family_of:
+        return r.family_of[key]
+    company = r.company_of.get(key, key)
+    return r.family_of.get(company, company)
+
+
+def is_code(actor: str) -> bool:
+    return bool(_CODE.match(actor or "")) or actor == "EU"
+
+
+# -- article metadata ----------------------------------------------------------
+@dataclass
+class ArticleInfo:
+    """What resolution needs of an article besides its events."""
+
+    id: str
+    url: str = ""
+    lang: str = ""
+    lo: date | None = None  # the article's date window (published, else text dates)
+    hi: date | None = None
+    regulators: dict[str, str] = field(default_factory=dict)  # body id -> country
+
+
+def _text_window(text: str) -> tuple[date | None, date | None]:
+    """The span of the full dates the text states, else of the years it names."""
+    found = [d for d in find_dates(text or "", None) if 1990 <= d.year <= 2100]
+    if found:
+        return min(found), max(found)
+    years = [int(y) for y in re.findall(r"\b(?:19[89]\d|20[0-4]\d)\b", text or "")]
+    if years:
+        return date(min(years), 1, 1), date(max(years), 12, 31)
+    return None, None
+
+
+def article_info(record: dict[str, Any]) -> ArticleInfo:
+    """ArticleInfo of an article record (id, url, lang, published, text, regulators)."""
+    published = to_date(record.get("published"))
+    if published:
+        lo = hi = published
+    else:
+        lo, hi = _text_window(f"{record.get('title') or ''}\n{record.get('text') or ''}")
+    regs: dict[str, str] = {}
+    for r in record.get("regulators") or []:
+        if isinstance(r, dict) and r.get("id"):
+            regs[str(r["id"])] = str(r.get("country") or "")
+        elif isinstance(r, str):
+            regs[r] = rules().body_country.get(r, "")
+    return ArticleInfo(id=str(record.get("id")), url=str(record.get("url") or ""),
+                       lang=str(record.get("lang") or ""), lo=lo, hi=hi, regulators=regs)
+
+
+# -- actions -------------------------------------------------------------------
+@dataclass
+class Member:
+    """One article's contribution to an action."""
+
+    actors: set[str] = field(default_factory=set)
+    targets: set[str] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
+    lo: date | None = None
+    hi: date | None = None
+    explicit: set[date] = field(default_factory=set)
+    status: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"actors": sorted(self.actors), "targets": sorted(self.targets),
+                "keys": sorted(self.keys), "lo": _iso(self.lo), "hi": _iso(self.hi),
+                "explicit": sorted(d.isoformat() for d in self.explicit),
+                "status": self.status}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Member:
+        return cls(actors=set(data.get("actors") or []), targets=set(data.get("targets") or []),
+                   keys=set(data.get("keys") or []), lo=to_date(data.get("lo")),
+                   hi=to_date(data.get("hi")),
+                   explicit={d for d in map(to_date, data.get("explicit") or []) if d},
+                   status=str(data.get("status") or ""))
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+@dataclass
+class Action:
+    """A resolved action: its identity keys are the union of its members'."""
+
+    id: str
+    measure: str
+    jurisdiction: str
+    members: dict[str, Member] = field(default_factory=dict)
+
+    @property
+    def actors(self) -> set[str]:
+        return {a for m in self.members.values() for a in m.actors}
+
+    @property
+    def bodies(self) -> set[str]:
+        return {a for a in self.actors if not is_code(a)}
+
+    @property
+    def families(self) -> set[str]:
+        return {family(t) for m in self.members.values() for t in m.targets} - {""}
+
+    @property
+    def keys(self) -> set[str]:
+        return {k for m in self.members.values() for k in m.keys}
+
+    @property
+    def window(self) -> tuple[date | None, date | None]:
+        los = [m.lo for m in self.members.values() if m.lo]
+        his = [m.hi for m in self.members.values() if m.hi]
+        return (min(los) if los else None, max(his) if his else None)
+
+    @property
+    def explicit(self) -> set[date]:
+        return {d for m in self.members.values() for d in m.explicit}
+
+    @property
+    def status(self) -> str:
+        return max((m.status for m in self.members.values()),
+                   key=lambda s: STATUS_RANK.get(s, 0), default="")
+
+    @property
+    def actor(self) -> str:
+        """The actor to show: a named body before a country code."""
+        bodies = sorted(self.bodies)
+        return bodies[0] if bodies else min(self.actors, default="")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "measure": self.measure, "jurisdiction": self.jurisdiction,
+                "members": {k: m.to_json() for k, m in sorted(self.members.items())}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Action:
+        return cls(id=data["id"], measure=data.get("measure") or "",
+                   jurisdiction=data.get("jurisdiction") or "",
+                   members={k: Member.from_json(v)
+                            for k, v in (data.get("members") or {}).items()})
+
+
+class ResolverState(Protocol):
+    """The actions known so far (in memory for a file, in the store for a crawl)."""
+
+    def candidates(self, measure: str, jurisdiction: str) -> list[Action]: ...
+
+    def get(self, action_id: str) -> Action | None: ...
+
+    def of_article(self, article_id: str) -> list[Action]: ...
+
+    def put(self, action: Action) -> None: ...
+
+
+class MemoryState:
+    """A ResolverState in a dict (``extract --actions``, tests)."""
+
+    def __init__(self, actions: Iterable[Action] = ()) -> None:
+        self.actions: dict[str, Action] = {a.id: a for a in actions}
+
+    def candidates(self, measure: str, jurisdiction: str) -> list[Action]:
+        return [a for a in self.actions.values()
+                if a.measure == measure and a.jurisdiction == jurisdiction and a.members]
+
+    def get(self, action_id: str) -> Action | None:
+        return self.actions.get(action_id)
+
+    def of_article(self, article_id: str) -> list[Action]:
+        return [a for a in self.actions.values() if article_id in a.members]
+
+    def put(self, action: Action) -> None:
+        self.actions[action.id] = action
+
+
+@dataclass
+class Link:
+    old: str
+    new: list[str]
+    kind: str  # merge | split
+
+
+@dataclass
+class Resolution:
+    ids: list[str]
+    new: list[str] = field(default_factory=list)  # actions this article opened
+    links: list[Link] = field(default_factory=list)
+
+
+# -- matching ------------------------------------------------------------------
+def case_keys(evidence: str) -> set[str]:
+    """Names and places in an evidence text: capitalised words that do not start a
+    sentence and are no body, country, platform, month or common word."""
+    stop = rules().stopwords
+    out: set[str] = set()
+    for m in _WORD.finditer(evidence or ""):
+        word = m.group(0)
+        if len(word) < 3 or word.isupper() and len(word) <= 4:
+            continue
+        if _SENTENCE_START.search(evidence[max(0, m.start() - 3):m.start()]):
+            continue
+        key = word.casefold().rstrip("'’s") if word.endswith(("'s", "’s")) else word.casefold()
+        if key not in stop and not key.isdigit():
+            out.add(key)
+    return out
+
+
+def _event_member(ev: dict[str, Any], art: ArticleInfo) -> Member:
+    explicit = to_date(ev.get("date"))
+    lo, hi = (explicit, explicit) if explicit else (art.lo, art.hi)
+    target = str(ev.get("target") or "").strip()
+    return Member(actors={str(ev.get("actor") or "").strip()} - {""},
+                  targets={target} if target else set(),
+                  keys=case_keys(str(ev.get("evidence") or "")),
+                  lo=lo, hi=hi, explicit={explicit} if explicit else set(),
+                  status=str(ev.get("status") or ""))
+
+
+def _country(actor: str, art: ArticleInfo | None = None) -> str:
+    if is_code(actor):
+        return actor
+    if art and actor in art.regulators and art.regulators[actor]:
+        return art.regulators[actor]
+    return rules().body_country.get(actor, "")
+
+
+def _grouped(a: str, b: str, measure: str) -> bool:
+    return any(a in members and b in members and (not measures or measure in measures)
+               for members, measures in rules().groups)
+
+
+def _actors_agree(ev_actor: str, action: Action, art: ArticleInfo) -> tuple[bool, bool]:
+    """(compatible, same named body) for an event's actor and an action."""
+    if action.measure == "platform_measure":
+        fams = {family(a) for a in action.actors}
+        return family(ev_actor) in fams, ev_actor in action.actors
+    bodies = action.bodies
+    if is_code(ev_actor):
+        codes = {a for a in action.actors if is_code(a)}
+        countries = {_country(b, art) for b in bodies}
+        return ev_actor in codes or ev_actor in countries, False
+    if ev_actor in bodies:
+        return True, True
+    if bodies:
+        ok = all(_grouped(ev_actor, b, action.measure) for b in bodies)
+        return ok, ok
+    # only country codes so far: a body of that country joins them
+    country = _country(ev_actor, art)
+    return bool(country) and country in action.actors, False
+
+
+def _window_days(measure: str) -> int:
+    w = rules().window
+    return w.get(measure, w.get("default", 45))
+
+
+def _dates_agree(m: Member, action: Action) -> bool | None:
+    """True/False when both have a date window, None when either has none."""
+    lo, hi = action.window
+    if not (lo and hi and m.lo and m.hi):
+        return None
+    pad = timedelta(days=_window_days(action.measure))
+    if m.lo > hi + pad or m.hi < lo - pad:
+        return False
+    r = rules()
+    if action.measure in r.explicit_measures and m.explicit and action.explicit:
+        near = timedelta(days=r.explicit_days)
+        if all(abs(d - e) > near for d in m.explicit for e in action.explicit):
+            return False
+    return True
+
+
+def _score(ev: dict[str, Any], m: Member, action: Action, art: ArticleInfo) -> float | None:
+    """How well an event fits an action; None when it must not join."""
+    actor = next(iter(m.actors), "")
+    ok, same_body = _actors_agree(actor, action, art)
+    if not ok:
+        return None
+    ev_fams = {family(t) for t in m.targets} - {""}
+    fams = action.families
+    if ev_fams and fams and not ev_fams & fams:
+        return None
+    dates = _dates_agree(m, action)
+    if dates is False:
+        return None
+    if dates is None and action.measure in rules().dated_measures:
+        return None
+    shared_fam = bool(ev_fams & fams)
+    shared_keys = len(m.keys & action.keys)
+    case = action.measure in rules().case_measures
+    if shared_fam or shared_keys:
+        evidence = True
+    elif case:
+        evidence = False  # a case without a target is told by its keys only
+    elif same_body:
+        evidence = True
+    else:
+        evidence = bool(dates) and not (ev_fams or fams)
+    if not evidence:
+        return None
+    return (3.0 * same_body + 2.0 * shared_fam + 1.5 * min(shared_keys, 3)
+            + 1.0 * bool(dates) + 0.5 * (actor in action.actors)
+            + 0.1 * min(len(action.members), 10))
+
+
+def _new_id(art: ArticleInfo, ev: dict[str, Any], state: ResolverState,
+            taken: set[str]) -> str:
+    base = "|".join(str(ev.get(k) or "").strip().casefold()
+                    for k in ("actor", "measure", "target", "jurisdiction"))
+    n = 0
+    while True:
+        key = f"{art.id}|{base}" + (f"|{n}" if n else "")
+        aid = hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+        existing = state.get(aid)
+        if aid not in taken and (existing is None or not existing.members):
+            return aid
+        n += 1
+
+
+def resolve_article(events: Sequence[dict[str, Any]], article: ArticleInfo,
+                    state: ResolverState) -> Resolution:
+    """Resolve one article's events against ``state`` (updated in place): an action
+    id per event. Re-resolving an article replaces its earlier contributions."""
+    before: dict[str, Action] = {}
+    for action in state.of_article(article.id):
+        before[action.id] = action
+        action.members.pop(article.id, None)
+        state.put(action)
+    ids: list[str] = []
+    opened: list[str] = []
+    touched: dict[str, Action] = {}
+    for ev in events:
+        measure = str(ev.get("measure") or "")
+        juris = str(ev.get("jurisdiction") or "")
+        m = _event_member(ev, article)
+        pool = {a.id: a for a in state.candidates(measure, juris)}
+        pool.update({a.id: a for a in touched.values()
+                     if a.measure == measure and a.jurisdiction == juris})
+        best, best_score = None, 0.0
+        for action in pool.values():
+            s = _score(ev, m, action, article)
+            if s is not None and (best is None or s > best_score
+                                  or s == best_score and action.id < best.id):
+                best, best_score = action, s
+        if best is None:
+            best = before.get(_reuse(before, ev, m, article) or "") or Action(
+                id=_new_id(article, ev, state, set(touched)), measure=measure,
+                jurisdiction=juris)
+            if not before.get(best.id):
+                opened.append(best.id)
+        mine = best.members.get(article.id)
+        if mine is None:
+            best.members[article.id] = m
+        else:
+            _absorb(mine, m)
+        touched[best.id] = best
+        state.put(best)
+        ids.append(best.id)
+    return Resolution(ids=ids, new=opened, links=_links(before, touched, state))
+
+
+def _reuse(before: dict[str, Action], ev: dict[str, Any], m: Member,
+           art: ArticleInfo) -> str | None:
+    """When re-resolving opens a new action, the article's own former action of the
+    same measure and jurisdiction, left empty, keeps its id."""
+    for aid, action in sorted(before.items()):
+        if (not action.members and action.measure == str(ev.get("measure") or "")
+                and action.jurisdiction == str(ev.get("jurisdiction") or "")):
+            return aid
+    return None
+
+
+def _absorb(into: Member, m: Member) -> None:
+    into.actors |= m.actors
+    into.targets |= m.targets
+    into.keys |= m.keys
+    into.explicit |= m.explicit
+    into.lo = min(d for d in (into.lo, m.lo) if d) if into.lo or m.lo else None
+    into.hi = max(d for d in (into.hi, m.hi) if d) if into.hi or m.hi else None
+    if STATUS_RANK.get(m.status, 0) > STATUS_RANK.get(into.status, 0):
+        into.status = m.status
+
+
+def _links(before: dict[str, Action], touched: dict[str, Action],
+           state: ResolverState) -> list[Link]:
+    """Old action id → the actions the article's events of that kind went to."""
+    out: list[Link] = []
+    for aid, old in sorted(before.items()):
+        if aid in touched:
+            continue
+        new = sorted(a.id for a in touched.values()
+                     if a.measure == old.measure and a.jurisdiction == old.jurisdiction)
+        if not new:
+            continue
+        current = state.get(aid)
+        kind = "split" if current is not None and current.members else "merge"
+        out.append(Link(old=aid, new=([aid] if kind == "split" else []) + new, kind=kind))
+    return out
+
+
+# -- whole files ---------------------------------------------------------------
+def resolve_records(records: Iterable[dict[str, Any]],
+                    state: ResolverState | None = None) -> list[dict[str, Any]]:
+    """Resolve articles (EVENTS.md records with ``id`` and, when known, ``text``,
+    ``published``, ``url``, ``lang``, ``regulators``) one at a time in the given
+    order; returns copies whose events carry ``action``."""
+    state = state if state is not None else MemoryState()
+    out: list[dict[str, Any]] = []
+    for rec in records:
+        events = [dict(e) for e in rec.get("events") or []]
+        res = resolve_article(events, article_info(rec), state)
+        for ev, aid in zip(events, res.ids, strict=True):
+            ev["action"] = aid
+        out.append({**rec, "events": events})
+    return out
