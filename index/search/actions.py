@@ -160,7 +160,7 @@ def _build(aid: str, rows: list[dict[str, Any]], lang: str, tz: tzinfo | None,
     return {
         "action_id": aid, "actor": best["actor"] or "",
         "actor_name": actor_name(best["actor"] or "", lang, known),
-        "measure": best["measure"], "target": best["target"] or "",
+        "measure": best["measure"] or "", "target": best["target"] or "",
         "jurisdiction": jurisdiction,
         "jurisdiction_name": country_name(jurisdiction, lang) if jurisdiction else "",
         "status": best["status"].lower(),

@@ -2,19 +2,24 @@
 
 Every error is JSON ``{"error": "<one line>"}``: 400 for a bad query, 422 for a
 parameter that fails validation, 404 for an unknown article, 503 when the search
-backend cannot be reached. The OpenAPI document is at ``/openapi.json`` and the
-interactive docs at ``/docs``."""
+backend cannot be reached. ``/api/actions`` pages with ``offset`` and ``limit``
+(1 to 1000, default 100; out of range is a 400) and returns the real ``total``. The
+OpenAPI document is at ``/openapi.json`` and the interactive docs at ``/docs``."""
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from index.search.action_models import ActionsPage, ApiError
 from index.search.query import MAX_SIZE, SearchError, SearchParams
 
+ACTIONS_LIMIT = 100  # default page size of /api/actions
+ACTIONS_MAX_LIMIT = 1000
 Values = Annotated[list[str], Query()]
 # the filter parameters shared by every search-like endpoint
 Q = Annotated[str, Query(max_length=2000, description="Query (simple_query_string syntax, "
@@ -32,8 +37,13 @@ def _one_line(exc: RequestValidationError) -> str:
     return "; ".join(parts)
 
 
-def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht") -> FastAPI:
-    """An app over one search backend (and the store, for actions and articles)."""
+def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht",
+               tz: tzinfo | None = None) -> FastAPI:
+    """An app over one search backend (and the store, for actions and articles); action
+    times are given in ``tz`` (the config's, else Europe/Amsterdam)."""
+    from toezicht.timezone import display_tz
+
+    zone = tz or display_tz(None)
     from index.es import SearchBackendError
     from index.search.sqlite_backend import SqliteSearchError
 
@@ -103,18 +113,33 @@ def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht") -> F
                    source, include_all)
         return backend.timeline(p, interval, by).as_dict()
 
-    @app.get("/api/actions", summary="Canonical regulatory actions with their sources")
+    @app.get("/api/actions", summary="Canonical regulatory actions with their sources, "
+                                     "one page at a time", response_model=ActionsPage,
+             responses={400: {"model": ApiError, "description": "A bad filter, or limit "
+                              "outside 1..1000, or offset below 0"},
+                        422: {"model": ApiError, "description": "A parameter that is not "
+                              "a number where one is needed"}})
     def actions(actor: Values = [], measure: Values = [], status: Values = [],  # noqa: B006
                 country: Values = [], target: Values = [], lang: Values = [],  # noqa: B006
                 date_from: From = None, date_to: To = None, include_all: All = False,
-                limit: Annotated[int | None, Query(ge=1, le=10000)] = None) -> dict[str, Any]:
-        from index.search.actions import ActionFilter, list_actions
+                offset: Annotated[int, Query(description="Skip this many actions (0 or more)",
+                                             json_schema_extra={"minimum": 0})] = 0,
+                limit: Annotated[int, Query(description=f"Actions per page (1 to "
+                                                        f"{ACTIONS_MAX_LIMIT})",
+                                            json_schema_extra={"minimum": 1,
+                                                               "maximum": ACTIONS_MAX_LIMIT})
+                                 ] = ACTIONS_LIMIT,
+                names: Annotated[Literal["en", "nl"], Query(
+                    description="Language of actor_name and jurisdiction_name")] = "en",
+                ) -> dict[str, Any]:
+        from index.search.actions import ActionFilter, find_actions
 
-        found = list_actions(store.engine, ActionFilter(
+        page = find_actions(store.engine, ActionFilter(
             actors=actor, measures=measure, statuses=status, jurisdictions=country,
             targets=target, langs=lang, date_from=date_from, date_to=date_to,
-            relevant_only=not include_all, limit=limit))
-        return {"total": len(found), "actions": found}
+            relevant_only=not include_all, limit=limit, offset=offset),
+            lang=names, tz=zone, max_limit=ACTIONS_MAX_LIMIT)
+        return page.as_dict()
 
     @app.get("/api/articles/{article_id}", summary="One article from the store, with events")
     def article(article_id: Annotated[str, Path(max_length=40, pattern=r"^[0-9a-f]{1,40}$")]

@@ -52,9 +52,10 @@ def serve(cfg: Config, host: str, port: int, backend: str | None, log_level: str
         click.echo(f"warning: listening on {host}: the API has no authentication"
                    + ("" if cfg.web_token else "; subscriptions are read-only without "
                       "web_token"), err=True)
+    from toezicht.timezone import display_tz
     from toezicht.web import mount
 
-    app = mount(create_app(engine, store), engine, store, cfg, host=host)
+    app = mount(create_app(engine, store, tz=display_tz(cfg)), engine, store, cfg, host=host)
     click.echo(f"Toezicht on http://{host}:{port}/ ({engine.name}) — API docs at /docs",
                err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
