@@ -6,7 +6,9 @@ in the same transaction, enqueues one ``alert_outbox`` row per matching
 subscription channel when the subscriber has not yet heard about the action
 (``kind = new``) or hears about a stronger status (``kind = upgrade``:
 potential → planned → actual). A second report of the same action (another
-outlet, another language) has the same action id and alerts nobody again.
+outlet, another language) has the same action id (``nlp.actions`` resolves it when
+the article is stored) and alerts nobody again; an id merged or split into another
+(``index.resolution``) counts as told for its successors.
 
 Delivery is *at-least-once transport + idempotency key*: an outbox row is
 committed before anything is sent, claimed with a lease, and marked sent only
@@ -259,10 +261,15 @@ def _payload(kind: str, subscription: str, action: dict[str, Any], told: str | N
 
 
 def _told(conn: Connection, sub: str, channel: str, aid: str) -> int | None:
+    """The strongest status this channel heard about the action, under its id or
+    any id merged or split into it (index.resolution): no second alert after a merge."""
+    from index.resolution import ancestor_ids
+
     statuses = conn.scalars(
         select(alert_outbox.c.status).where(
             alert_outbox.c.subscription == sub, alert_outbox.c.channel == channel,
-            alert_outbox.c.action_id == aid, alert_outbox.c.kind.in_(("new", "upgrade")))
+            alert_outbox.c.action_id.in_([aid, *ancestor_ids(conn, aid)]),
+            alert_outbox.c.kind.in_(("new", "upgrade")))
     ).all()
     return max((rank(s) for s in statuses), default=None) if statuses else None
 

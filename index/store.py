@@ -190,6 +190,7 @@ class Store:
                 row["updated_at"] = stamp
                 row["es_synced_at"] = None
                 if analysis is not None:
+                    analysis = self._resolve(conn, item, analysis)
                     row.update(self._analysis_columns(analysis, item.get("nlp_version")))
                 if item["id"] in existing:
                     row.pop("indexed_at", None)
@@ -229,12 +230,26 @@ class Store:
         )
 
     @staticmethod
+    def _resolve(conn: Any, article: dict[str, Any], analysis: dict[str, Any]) -> dict[str, Any]:
+        """A copy of ``analysis`` whose events carry the ``action_id`` the action
+        resolver (nlp.actions, state in index.resolution) gives them."""
+        from index.resolution import resolve_stored
+
+        evs = [dict(ev) for ev in analysis.get("events") or [] if isinstance(ev, dict)]
+        record = {k: article.get(k) for k in ("id", "url", "lang", "published", "title", "text")}
+        record["regulators"] = analysis.get("regulators") or []
+        res = resolve_stored(conn, record, evs)
+        for ev, aid in zip(evs, res.ids, strict=True):
+            ev["action_id"] = aid
+        return {**analysis, "events": evs}
+
+    @staticmethod
     def _put_events(conn: Any, aid: str, analysis: dict[str, Any]) -> None:
         conn.execute(delete(events).where(events.c.article_id == aid))
         rows = [
             {
                 "article_id": aid,
-                "action_id": action_id(
+                "action_id": ev.get("action_id") or action_id(
                     ev.get("actor", ""), ev.get("measure", ""), ev.get("target", ""),
                     ev.get("jurisdiction", ""),
                 ),
@@ -249,6 +264,9 @@ class Store:
 
     def save_analysis(self, aid: str, analysis: dict[str, Any], version: str) -> None:
         with self.engine.begin() as conn:
+            article = conn.execute(select(articles).where(articles.c.id == aid)).mappings().first()
+            if article is not None:
+                analysis = self._resolve(conn, dict(article), analysis)
             conn.execute(
                 update(articles)
                 .where(articles.c.id == aid)
@@ -350,3 +368,4 @@ class Store:
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 import index.alert_store  # noqa: E402, F401  (registers actions/alert_outbox tables on metadata)
+import index.resolution  # noqa: E402, F401  (registers action_state/action_links tables)

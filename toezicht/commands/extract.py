@@ -61,8 +61,12 @@ def _count_lines(path: str) -> int | None:
                    '("-" for stdin).')
 @click.option("--lang", help="Force the language (nl, en) instead of detecting it.")
 @click.option("--published", help="Publication date (ISO) for FILE/stdin input.")
+@click.option("--actions", "resolve", is_flag=True,
+              help='Resolve events into actions across the input, one article at a time in '
+                   'input order (as the crawl does), and add "action" (an action id) to '
+                   'every event. Dates come from "published", else from the text.')
 def extract(files: tuple[str, ...], jsonl: str | None, lang: str | None,
-            published: str | None) -> None:
+            published: str | None, resolve: bool = False) -> None:
     """Extract regulators, countries, platforms, measures and events.
 
     Reads text FILEs, or a JSONL file with --jsonl, or plain text on stdin, and
@@ -92,7 +96,11 @@ def extract(files: tuple[str, ...], jsonl: str | None, lang: str | None,
     else:
         source = iter([("-", sys.stdin.read(), {})])
 
+    from nlp.actions import MemoryState, article_info, resolve_article
+
     ids: list[Any] = []
+    infos: list[Any] = []  # the article metadata the resolver needs (with --actions)
+    state = MemoryState()
     failure: list[click.ClickException] = []
 
     def items() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -103,19 +111,31 @@ def extract(files: tuple[str, ...], jsonl: str | None, lang: str | None,
                 if published and "published" not in kw:
                     kw["published"] = published
                 ids.append(rid)
+                if resolve:
+                    infos.append(article_info({"id": rid, "text": text, **kw}))
                 yield text, kw
         except click.ClickException as exc:  # print what came before the bad line, then fail
             failure.append(exc)
+
+    def line(i: int, a: Any) -> str:
+        out = {"id": ids[i], **a.to_dict()}
+        if resolve:
+            info = infos[i]
+            info.regulators = {r["id"]: r.get("country") or "" for r in out["regulators"]}
+            res = resolve_article(out["events"], info, state)
+            for ev, aid in zip(out["events"], res.ids, strict=True):
+                ev["action"] = aid
+        return json.dumps(out, ensure_ascii=False)
 
     results = analyze_many(items())
     show = bool(total and total >= PROGRESS_MIN and sys.stderr.isatty())
     if show:
         with click.progressbar(length=total, label="extracting", file=sys.stderr) as bar:
             for i, a in enumerate(results):
-                click.echo(json.dumps({"id": ids[i], **a.to_dict()}, ensure_ascii=False))
+                click.echo(line(i, a))
                 bar.update(1)
     else:
         for i, a in enumerate(results):
-            click.echo(json.dumps({"id": ids[i], **a.to_dict()}, ensure_ascii=False))
+            click.echo(line(i, a))
     if failure:
         raise failure[0]
