@@ -59,6 +59,35 @@ def test_actions_and_article(api, corpus_store):
     assert api.get("/api/articles/0123abcd").status_code == 404
 
 
+def test_actions_show_names_beside_ids(api):
+    data = api.get("/api/actions", params={"target": "Grok", "measure": "block"}).json()
+    names = {a["actor"]: (a["actor_name"], a["jurisdiction_name"]) for a in data["actions"]}
+    assert names["mcmc"] == ("Malaysian Communications and Multimedia Commission", "Malaysia")
+    assert names["EU"] == ("European Union", "European Union")  # a code, not a body
+    nl = api.get("/api/actions", params={"actor": "ofcom", "names": "nl"}).json()["actions"]
+    assert nl[0]["jurisdiction_name"] == "Verenigd Koninkrijk" and nl[0]["actor"] == "ofcom"
+    ofcom = nl[0]
+    assert ofcom["first_seen"] == "2026-01-12T10:30:00+01:00"  # Europe/Amsterdam by default
+    assert {"id", "url", "source", "lang", "published", "status", "evidence"} <= set(
+        ofcom["sources"][0])
+
+
+def test_actions_pages_with_offset_and_limit(api):
+    everything = api.get("/api/actions").json()
+    assert everything["total"] == len(everything["actions"]) == 11
+    assert (everything["offset"], everything["limit"]) == (0, 100)
+    pages = [api.get("/api/actions", params={"offset": o, "limit": 4}).json()
+             for o in (0, 4, 8)]
+    assert [p["total"] for p in pages] == [11, 11, 11]  # the real total on every page
+    assert [len(p["actions"]) for p in pages] == [4, 4, 3]  # the last page is short
+    ids = [a["action_id"] for p in pages for a in p["actions"]]
+    assert len(set(ids)) == 11 and ids == [a["action_id"] for a in everything["actions"]]
+    past = api.get("/api/actions", params={"offset": 50, "limit": 4}).json()
+    assert (past["total"], past["actions"]) == (11, [])
+    filtered = api.get("/api/actions", params={"lang": "nl", "limit": 2}).json()
+    assert filtered["total"] == 5 and len(filtered["actions"]) == 2
+
+
 def test_export_streams_every_hit(api):
     r = api.get("/api/export", params={"q": "ofcom", "format": "csv", "text": "false"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
@@ -76,6 +105,18 @@ def test_openapi_document(api):
     names = {p["name"] for p in doc["paths"]["/api/search"]["get"]["parameters"]}
     assert {"q", "from", "to", "lang", "country", "regulator", "platform", "measure", "status",
             "source", "all", "sort", "page", "size", "stories"} <= names
+    get = doc["paths"]["/api/actions"]["get"]
+    params = {p["name"]: p for p in get["parameters"]}
+    assert (params["limit"]["schema"]["minimum"], params["limit"]["schema"]["maximum"]) == (1,
+                                                                                          1000)
+    assert params["offset"]["schema"]["minimum"] == 0
+    assert {"200", "400", "422"} <= set(get["responses"])
+    ref = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    page = doc["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    assert {"total", "offset", "limit", "actions"} <= set(page["properties"])
+    action = doc["components"]["schemas"]["Action"]["properties"]
+    assert {"actor", "actor_name", "jurisdiction_name", "evidence", "first_seen",
+            "sources"} <= set(action)
 
 
 @pytest.mark.parametrize("path,params,status,message", [
@@ -90,6 +131,12 @@ def test_openapi_document(api):
     ("/api/timeline", {"interval": "year"}, 422, "interval"),
     ("/api/timeline", {"by": "source"}, 422, "by"),
     ("/api/actions", {"status": "done"}, 400, "status"),
+    ("/api/actions", {"limit": "-1"}, 400, "limit must be 1 to 1000"),
+    ("/api/actions", {"limit": "0"}, 400, "limit must be 1 to 1000"),
+    ("/api/actions", {"limit": "1001"}, 400, "limit must be 1 to 1000"),
+    ("/api/actions", {"offset": "-1"}, 400, "offset must be 0 or more"),
+    ("/api/actions", {"limit": "ten"}, 422, "limit"),
+    ("/api/actions", {"names": "de"}, 422, "names"),
     ("/api/export", {"format": "xml"}, 422, "format"),
     ("/api/export", {"q": "a |"}, 400, "both sides"),
     ("/api/articles/not-an-id!", {}, 422, "article_id"),

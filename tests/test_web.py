@@ -181,14 +181,16 @@ def test_actions_tracker(web):
     for body, action in zip(bodies, api["actions"], strict=True):
         links = [a.get("href") for a in body.cssselect("a.source-link")]
         assert links == [f"/article/{s['id']}" for s in action["sources"]]
-    ofcom = next(b for b in bodies if b.cssselect("td")[0].text_content() == "ofcom")
+    ofcom = next(b for b in bodies if b.cssselect("td")[0].text_content() == "Ofcom")
     assert ofcom.cssselect("td.num")[0].text_content().split() == ["2", "/", "3"]
+    assert ofcom.cssselect("td.actor")[0].get("data-actor") == "ofcom"
+    assert ofcom.cssselect("td.jurisdiction")[0].text_content() == "United Kingdom"
     grid = {a.get("data-country"): a for a in doc.cssselect("#country-grid a")}
     assert {"GB", "MY", "ID", "EU", "US", "AU", "NL", "FR"} <= set(grid)
     assert "status-actual" in grid["GB"].get("class")
     narrowed, _ = page(web, grid["GB"].get("href"))
-    assert {b.cssselect("td")[3].text_content() for b in narrowed.cssselect("tbody.action")} \
-        == {"GB"}
+    assert {b.cssselect("td.jurisdiction")[0].get("data-jurisdiction")
+            for b in narrowed.cssselect("tbody.action")} == {"GB"}
     by_actor, _ = page(web, "/actions?sort=actor&dir=asc")
     actors = [b.cssselect("td")[0].text_content().lower() for b in
               by_actor.cssselect("tbody.action")]
@@ -197,6 +199,51 @@ def test_actions_tracker(web):
     assert {(b.cssselect("td")[1].text_content(), b.cssselect("td")[4].text_content())
             for b in filtered.cssselect("tbody.action")} == {("block", "actual")}
     page(web, "/actions?measure=ban", status=400)
+
+
+def test_actions_tracker_names_evidence_time_and_csv(web):
+    import csv
+    import io
+
+    doc, _ = page(web, "/actions?country=FR&ui=en")
+    bodies = doc.cssselect("tbody.action")
+    assert len(bodies) == 3  # Arcom: investigation, order, block
+    first = {b.cssselect("td")[1].text_content(): b for b in bodies}["investigation"]
+    assert first.cssselect("td.actor")[0].text_content() == "Arcom"
+    assert first.cssselect("td.jurisdiction")[0].text_content() == "France"
+    quote = first.cssselect("blockquote.evidence-quote")[0].text_content()
+    assert quote == f"“{EVIDENCE[0]}”"
+    when = first.cssselect("td.first-seen time")[0]
+    assert when.get("datetime") == "2026-01-16T11:00:00+01:00"
+    assert " ".join(when.text_content().split()) == "16 January 2026 11:00 UTC+01:00"
+    src = first.cssselect("ul.action-sources li")
+    assert len(src) == 1 and src[0].cssselect("a.source-url")[0].get("href") == \
+        "https://lemonde-en.example/arcom-clothoff"
+    # the CSV links carry exactly the page's filters
+    link = doc.get_element_by_id("actions-csv").get("href")
+    assert parse_qs(urlsplit(link).query) == {"country": ["FR"]}
+    r = web.get(link)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert sorted(x["action_id"] for x in rows) == sorted(b.get("data-action") for b in bodies)
+    assert {x["actor_name"] for x in rows} == {"Arcom"} and {x["actor"] for x in rows} == {
+        "arcom"}
+    per = web.get(doc.get_element_by_id("sources-csv").get("href"))
+    assert len(list(csv.DictReader(io.StringIO(per.text)))) == 3
+    every, _ = page(web, "/actions?measure=investigation")
+    per_all = list(csv.DictReader(io.StringIO(
+        web.get(every.get_element_by_id("sources-csv").get("href")).text)))
+    assert len(per_all) == sum(len(b.cssselect("ul.action-sources li"))
+                               for b in every.cssselect("tbody.action"))
+    assert web.get("/actions.csv", params={"measure": "ban"}).status_code == 400
+    # the Dutch interface: Dutch country names, and so does its CSV
+    nl, _ = page(web, "/actions?country=GB&ui=nl")
+    assert {td.text_content() for td in nl.cssselect("td.jurisdiction")} == {
+        "Verenigd Koninkrijk"}
+    nl_rows = list(csv.DictReader(io.StringIO(
+        web.get(nl.get_element_by_id("actions-csv").get("href")).text)))
+    assert {x["jurisdiction_name"] for x in nl_rows} == {"Verenigd Koninkrijk"}
+    page(web, "/actions?ui=en")  # the cookie back to English for the tests after this
 
 
 def test_sources_page_and_json(web):

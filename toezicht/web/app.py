@@ -26,6 +26,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from index.search.query import MEASURES, STATUSES, SearchError, SearchParams
+from toezicht.timezone import display_tz
 from toezicht.web import chart, subs
 from toezicht.web.i18n import LANGS, Translator, pick
 
@@ -157,6 +158,14 @@ def marked(text: str | None) -> Markup:
     return Markup(_MARK.sub(r"<mark>\1</mark>", str(escape(text or ""))))
 
 
+def utc_offset(iso: str | None) -> str:
+    """``2026-01-12T10:30:00+01:00`` -> ``UTC+01:00`` (empty when there is none)."""
+    m = re.search(r"([+-]\d{2}:\d{2}|Z)$", iso or "")
+    if not m:
+        return ""
+    return "UTC" if m.group(1) in ("Z", "+00:00") else f"UTC{m.group(1)}"
+
+
 def unmarked(text: str | None) -> str:
     return (text or "").replace("«", "").replace("»", "")
 
@@ -285,6 +294,7 @@ def mount(app: FastAPI, backend: Any, store: Any, cfg: Any = None, *,
                       lstrip_blocks=True)
     env.filters["marked"] = marked
     env.filters["unmarked"] = unmarked
+    env.filters["utc_offset"] = utc_offset
     guard = Guard(host, getattr(cfg, "web_token", "") if cfg is not None else "")
     if store is not None:
         subs.ensure_table(store.engine)
@@ -393,27 +403,37 @@ def mount(app: FastAPI, backend: Any, store: Any, cfg: Any = None, *,
                       same_story=_same_story(store, article_id))
 
     # -- actions -------------------------------------------------------------------
+    zone = display_tz(cfg)
+    action_params = ("actor", "measure", "status", "country", "target", "lang", "from", "to")
+
+    def action_form(request: Request) -> dict[str, str]:
+        return {k: request.query_params.get(k, "").strip() for k in action_params}
+
+    def action_filter(form: dict[str, str], *, country: bool) -> ActionFilter:
+        return ActionFilter(actors=_l(form["actor"]), measures=_l(form["measure"]),
+                            statuses=_l(form["status"]), targets=_l(form["target"]),
+                            jurisdictions=_l(form["country"]) if country else [],
+                            langs=_l(form["lang"]), date_from=form["from"] or None,
+                            date_to=form["to"] or None)
+
     @app.get("/actions", response_class=HTMLResponse, include_in_schema=False)
     def actions_page(request: Request) -> HTMLResponse:
+        t: Translator = request.state.t
         qp = request.query_params
-        form = {k: qp.get(k, "").strip() for k in ("actor", "measure", "status", "country",
-                                                    "target", "lang", "from", "to")}
+        form = action_form(request)
         sort = qp.get("sort") or "first_seen"
         desc = qp.get("dir", "desc" if sort in ("first_seen", "sources") else "asc") == "desc"
-        flt = ActionFilter(actors=_l(form["actor"]), measures=_l(form["measure"]),
-                           statuses=_l(form["status"]), targets=_l(form["target"]),
-                           langs=_l(form["lang"]), date_from=form["from"] or None,
-                           date_to=form["to"] or None)
         error, found, grid_src = None, [], []
-        try:
-            grid_src = list_actions(store.engine, flt)
+        try:  # without the country, so the grid shows every country that acted
+            grid_src = list_actions(store.engine, action_filter(form, country=False),
+                                    lang=t.lang, tz=zone)
             wanted = {c.upper() for c in _l(form["country"])}
             found = [a for a in grid_src if not wanted or a["jurisdiction"].upper() in wanted]
         except SearchError as exc:
             error = str(exc)
-        keys = {"actor": lambda a: a["actor"].lower(), "measure": lambda a: a["measure"],
+        keys = {"actor": lambda a: a["actor_name"].lower(), "measure": lambda a: a["measure"],
                 "target": lambda a: a["target"].lower(),
-                "jurisdiction": lambda a: a["jurisdiction"],
+                "jurisdiction": lambda a: a["jurisdiction_name"].lower(),
                 "status": lambda a: ("potential", "planned", "actual").index(a["status"]),
                 "first_seen": lambda a: a["first_seen"] or "",
                 "sources": lambda a: a["source_count"]}
@@ -426,19 +446,44 @@ def mount(app: FastAPI, backend: Any, store: Any, cfg: Any = None, *,
             code = a["jurisdiction"] or ""
             if not code:
                 continue
-            cell = grid.setdefault(code, {"code": code, "count": 0, "status": "potential"})
+            cell = grid.setdefault(code, {"code": code, "name": a["jurisdiction_name"],
+                                          "count": 0, "status": "potential"})
             cell["count"] += 1
             if rank[a["status"]] > rank[cell["status"]]:
                 cell["status"] = a["status"]
+        pairs = [(k, v) for k, v in form.items() if v]
 
         def sort_url(col: str) -> str:
-            pairs = [(k, v) for k, v in form.items() if v]
             new_dir = "asc" if sort == col and desc else "desc"
             return "/actions?" + urlencode([*pairs, ("sort", col), ("dir", new_dir)])
 
+        names = [("names", t.lang)] if t.lang != "en" else []
+        csv_urls = {"actions": "/actions.csv?" + urlencode([*pairs, *names]),
+                    "sources": "/actions.csv?" + urlencode([*pairs, *names,
+                                                            ("per_source", "1")])}
         return render(request, "actions.html", 400 if error else 200, actions=found,
                       form=form, sort=sort, desc=desc, sort_url=sort_url, error=error,
+                      csv_urls=csv_urls, zone=str(zone),
                       grid=sorted(grid.values(), key=lambda c: (-c["count"], c["code"])))
+
+    @app.get("/actions.csv", include_in_schema=False)
+    def actions_csv(request: Request) -> Response:
+        """The tracker's actions for exactly its filters, as CSV (one row per action,
+        or per (action, source) with ?per_source=1)."""
+        from index.search import action_export
+
+        form = action_form(request)
+        per_source = _truthy(request.query_params.get("per_source"))
+        names = request.query_params.get("names")
+        try:
+            found = list_actions(store.engine, action_filter(form, country=True),
+                                 lang=names if names in LANGS else "en", tz=zone)
+        except SearchError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        name = "toezicht-action-sources.csv" if per_source else "toezicht-actions.csv"
+        return Response(action_export.csv_text(found, per_source),
+                        media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     # -- sources -------------------------------------------------------------------
     @app.get("/sources", response_class=HTMLResponse, include_in_schema=False)
