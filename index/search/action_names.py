@@ -80,6 +80,7 @@ def country_name(code: str, lang: str = "en") -> str:
     return _dutch_name(key, country.name, forms)
 
 
+@cache
 def is_country(code: str) -> bool:
     import pycountry
 

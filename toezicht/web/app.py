@@ -409,12 +409,17 @@ def mount(app: FastAPI, backend: Any, store: Any, cfg: Any = None, *,
     def action_form(request: Request) -> dict[str, str]:
         return {k: request.query_params.get(k, "").strip() for k in action_params}
 
-    def action_filter(form: dict[str, str], *, country: bool) -> ActionFilter:
-        return ActionFilter(actors=_l(form["actor"]), measures=_l(form["measure"]),
-                            statuses=_l(form["status"]), targets=_l(form["target"]),
-                            jurisdictions=_l(form["country"]) if country else [],
-                            langs=_l(form["lang"]), date_from=form["from"] or None,
-                            date_to=form["to"] or None)
+    def tracker_actions(form: dict[str, str], lang: str
+                        ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(the actions the tracker lists, the same without the country filter for the
+        grid, which shows every country that acted); raises SearchError."""
+        flt = ActionFilter(actors=_l(form["actor"]), measures=_l(form["measure"]),
+                           statuses=_l(form["status"]), targets=_l(form["target"]),
+                           langs=_l(form["lang"]), date_from=form["from"] or None,
+                           date_to=form["to"] or None)
+        every = list_actions(store.engine, flt, lang=lang, tz=zone)
+        wanted = {c.upper() for c in _l(form["country"])}
+        return [a for a in every if not wanted or a["jurisdiction"].upper() in wanted], every
 
     @app.get("/actions", response_class=HTMLResponse, include_in_schema=False)
     def actions_page(request: Request) -> HTMLResponse:
@@ -424,11 +429,8 @@ def mount(app: FastAPI, backend: Any, store: Any, cfg: Any = None, *,
         sort = qp.get("sort") or "first_seen"
         desc = qp.get("dir", "desc" if sort in ("first_seen", "sources") else "asc") == "desc"
         error, found, grid_src = None, [], []
-        try:  # without the country, so the grid shows every country that acted
-            grid_src = list_actions(store.engine, action_filter(form, country=False),
-                                    lang=t.lang, tz=zone)
-            wanted = {c.upper() for c in _l(form["country"])}
-            found = [a for a in grid_src if not wanted or a["jurisdiction"].upper() in wanted]
+        try:
+            found, grid_src = tracker_actions(form, t.lang)
         except SearchError as exc:
             error = str(exc)
         keys = {"actor": lambda a: a["actor_name"].lower(), "measure": lambda a: a["measure"],
@@ -476,8 +478,7 @@ def mount(app: FastAPI, backend: Any, store: Any, cfg: Any = None, *,
         per_source = _truthy(request.query_params.get("per_source"))
         names = request.query_params.get("names")
         try:
-            found = list_actions(store.engine, action_filter(form, country=True),
-                                 lang=names if names in LANGS else "en", tz=zone)
+            found, _ = tracker_actions(form, names if names in LANGS else "en")
         except SearchError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         name = "toezicht-action-sources.csv" if per_source else "toezicht-actions.csv"
