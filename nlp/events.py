@@ -161,7 +161,12 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             if actor is None and "SO" in labels[t.start] and ms.home:
                 actor, via = Actor("country", ms.home, ms.home, t.start, t.start), "home"
             if actor is None:
-                continue
+                # no actor named: the country the story is set in, for the scorer to weigh
+                place = _story_country(ms, t.start) if label in REG_MEASURES else ""
+                if not place:
+                    continue
+                actor, via = Actor("country", place, place, t.start, t.start), "unnamed"
+                flags.append("no_actor")
             if label in ("remove", "restrict") and actor.kind != "platform" and not bodies \
                     and not countries and _product_subject(doc, sent, labels, masked):
                 flags.append("product_subject")  # "the auction site said it had deleted"
@@ -223,7 +228,7 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             dates = find_dates(sent.text, published)
             conf = 0.55 + (0.2 if actor.kind == "body" else 0.1) + (0.0 if t.weak else 0.1)
             body = bodies_all.get(actor.value) if actor.kind == "body" else None
-            feats = _features(doc, sent, si, t, actor, via, measure, target, status,
+            feats = _features(doc, sent, si, t, labels, actor, via, measure, target, status,
                               bool(requested), body.kind if body else "", bool(weak_body),
                               len(trigs), relevance, flags)
             for a in [actor] + _conjuncts(doc, actor, bodies, countries, courts):
@@ -248,13 +253,43 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             last_actor = sent_actor
         elif bodies:
             last_actor = _body_actor(bodies[-1], gaz, ms)
+    _article_features(out)
     return out
 
 
-def _features(doc: Doc, sent: Span, si: int, t: Trigger, actor: Actor, via: str,
-              measure: str, target: str, status: str, requested: bool, body_kind: str,
-              weak_body: bool, n_trigs: int, relevance: float,
-              flags: list[str]) -> dict[str, float]:
+def _story_country(ms: Mentions, before: int) -> str:
+    """The country an unnamed actor most likely acts for: the last country or national
+    body named before ``before``, else the article's home country."""
+    prev = [m for m in ms.countries + ms.bodies if m.end <= before and m.country or
+            m in ms.countries and m.end <= before]
+    if prev:
+        last = max(prev, key=lambda m: m.end)
+        code = last.value if last in ms.countries else last.country
+        if code:
+            return code
+    return ms.home
+
+
+def _article_features(cands: list[Candidate]) -> None:
+    """How often the article proposes the same (jurisdiction, measure), and in how
+    many unflagged sentences: a story's action is told more than once."""
+    every: dict[tuple[str, str], int] = {}
+    clean: dict[tuple[str, str], int] = {}
+    for c in cands:
+        key = (c.event.jurisdiction, c.event.measure)
+        every[key] = every.get(key, 0) + 1
+        if not c.flags:
+            clean[key] = clean.get(key, 0) + 1
+    for c in cands:
+        key = (c.event.jurisdiction, c.event.measure)
+        c.feats = {**c.feats, "key_count": math.log1p(every[key] - 1),
+                   "key_clean": math.log1p(clean.get(key, 0) - (0 if c.flags else 1))}
+
+
+def _features(doc: Doc, sent: Span, si: int, t: Trigger, labels: list[tuple[str, ...]],
+              actor: Actor, via: str, measure: str, target: str, status: str,
+              requested: bool, body_kind: str, weak_body: bool, n_trigs: int,
+              relevance: float, flags: list[str]) -> dict[str, float]:
     """The scorer's view of one candidate: what the rules computed, as named values."""
     gap = (t.start - actor.end) if actor.end <= t.start else (actor.start - t.end)
     f: dict[str, float] = {
@@ -262,6 +297,7 @@ def _features(doc: Doc, sent: Span, si: int, t: Trigger, actor: Actor, via: str,
         "actor:" + actor.kind: 1.0,
         f"m:{measure}&actor:{actor.kind}": 1.0,
         "via:" + via: 1.0,
+        f"via:{via}&m:{measure}": 1.0,
         "status:" + status: 1.0,
         f"m:{measure}&status:{status}": 1.0,
         "gap": math.log1p(max(0, gap)),
@@ -270,6 +306,18 @@ def _features(doc: Doc, sent: Span, si: int, t: Trigger, actor: Actor, via: str,
     }
     if actor.start >= t.end:
         f["actor_after"] = 1.0
+    topic = ("rel:sexual", "rel:strong", "rel:deep", "rel:ai", "rel:imagery")
+    if any(lab in topic for i in range(sent.start, sent.end) for lab in labels[i]):
+        f["sent_topic"] = 1.0
+    if body_kind:
+        f[f"kind:{body_kind}&m:{measure}"] = 1.0
+    if t.start > sent.start and doc[t.start - 1].lower_ in ("to", "te", "om"):
+        f["infinitive"] = 1.0
+    if "\n" in sent.text.strip():
+        f["multiline"] = 1.0
+    quotes = sum(doc[k].text in ('"', "“", "”", "„") for k in range(sent.start, t.start))
+    if quotes % 2 == 1:
+        f["in_quote"] = 1.0
     if t.weak:
         f["trig:weak"] = 1.0
     if t.end - t.start > 1:
