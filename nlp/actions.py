@@ -371,11 +371,12 @@ def _window_days(measure: str) -> int:
 
 def _dates_agree(m: Member, action: Action) -> bool | None:
     """True/False when both have a date window, None when either has none."""
-    lo, hi = action.window
-    if not (lo and hi and m.lo and m.hi):
+    dated = [x for x in action.members.values() if x.lo and x.hi]
+    if not (dated and m.lo and m.hi):
         return None
     pad = timedelta(days=_window_days(action.measure))
-    if m.lo > hi + pad or m.hi < lo - pad:
+    # near one of its reports (not merely inside the span of all): order matters less
+    if not any(m.lo <= x.hi + pad and m.hi >= x.lo - pad for x in dated):  # type: ignore
         return False
     r = rules()
     if action.measure in r.explicit_measures and m.explicit and action.explicit:
@@ -391,6 +392,10 @@ def _score(ev: dict[str, Any], m: Member, action: Action, art: ArticleInfo) -> f
     ok, same_body = _actors_agree(actor, action, art)
     if not ok:
         return None
+    mine = action.members.get(art.id)
+    if (mine and action.measure != "platform_measure" and actor not in mine.actors
+            and not all(_grouped(actor, a, action.measure) for a in mine.actors)):
+        return None  # one article naming two actors for one measure reports two actions
     ev_fams = {family(t) for t in m.targets} - {""}
     fams = action.families
     if ev_fams and fams and not ev_fams & fams:
