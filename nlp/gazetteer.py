@@ -32,8 +32,11 @@ class Gazetteer:
     # (surface, key) for the case-insensitive and case-sensitive matchers
     lower_terms: list[tuple[str, str]] = field(default_factory=list)
     exact_terms: list[tuple[str, str]] = field(default_factory=list)
-    templates: list[dict[str, Any]] = field(default_factory=list)
-    places: dict[str, str] = field(default_factory=dict)  # city/place text -> country
+    # lowercased names and acronyms of listed bodies -> id: a body the grammar
+    # (nlp/bodies.py) finds by its shape keeps its gazetteer id where one exists
+    body_names: dict[str, str] = field(default_factory=dict)
+    country_names: dict[str, str] = field(default_factory=dict)  # ISO code -> English name
+    descriptor_names: dict[str, str] = field(default_factory=dict)  # kind -> name pattern
     platform_company: dict[str, str] = field(default_factory=dict)
     descriptor_suffix: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     defaults: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -70,13 +73,16 @@ def load() -> Gazetteer:
         rid = row["id"]
         bodies[rid] = Body(rid, row["name"], row.get("country", ""), row.get("kind", ""),
                            not row.get("not_regulator", False))
+        g.body_names.setdefault(row["name"].lower(), rid)
         for n in row.get("names", []):
             g.lower_terms.append((n, f"REG|{rid}"))
+            g.body_names.setdefault(n.lower(), rid)
         for n in row.get("abbr", []):
             g.exact_terms.append((n, f"REG|{rid}"))
         for n in row.get("weak", []):
             g.exact_terms.append((n, f"REGW|{rid}"))
-    g.templates = _jsonl("regulator_templates.jsonl")
+    g.country_names = _country_names()
+    g.descriptor_names = _toml("body_grammar.toml").get("descriptor_names", {})
 
     for row in _jsonl("countries.jsonl"):
         code = row["code"]
@@ -85,8 +91,6 @@ def load() -> Gazetteer:
                 g.exact_terms.append((n, f"CTRY|{code}|{key}"))
                 if n[:1].islower():
                     g.exact_terms.append((_cap(n), f"CTRY|{code}|{key}"))
-                if key == "place":
-                    g.places[n] = code
 
     for row in _jsonl("platforms.jsonl"):
         name = row["name"]
@@ -102,6 +106,8 @@ def load() -> Gazetteer:
             for p in phrases:
                 g.lower_terms.append((p, f"DESC|{kind}|{lang}"))
                 g.generic_names.setdefault(kind, set()).add(p.lower())
+                if lang == "en" and p.count(" ") == 2:  # "data-protection authority"
+                    g.lower_terms.append((p.replace(" ", "-", 1), f"DESC|{kind}|{lang}"))
     for lang, kinds in desc.get("suffix", {}).items():
         g.descriptor_suffix[lang] = [(s, k) for k, sufs in kinds.items() for s in sufs]
     g.defaults = desc["defaults"]
@@ -130,6 +136,17 @@ def load() -> Gazetteer:
     for p in cues["relevance"].get("strong_phrases", []):
         g.lower_terms.append((p, "REL|strong_phrase|*"))
     return g
+
+
+def _country_names() -> dict[str, str]:
+    import pycountry
+
+    out = {"EU": "European Union", "GB": "United Kingdom", "US": "United States",
+           "KR": "South Korea", "KP": "North Korea"}
+    for c in pycountry.countries:
+        name = getattr(c, "common_name", None) or c.name
+        out.setdefault(c.alpha_2, name.split(",")[0])
+    return out
 
 
 class TokenClassifier:

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
+from . import bodies as grammar
 from .gazetteer import Body, Gazetteer
 
 # priority when entity spans overlap with the same length (lower wins)
-_PRIO = {"REG": 0, "TPL": 1, "PLAT": 2, "CTRY": 3, "DESC": 4}
+_PRIO = {"REG": 0, "PLAT": 2, "CTRY": 3, "DESC": 4}
 _NOT_BODY_KINDS = {"court", "authorities"}
 # bare descriptors ("the government", "de senaat") that refer to the article's home country
 _HOME_KINDS = {"government", "justice_ministry", "police", "prosecutor", "parliament", "court",
@@ -33,6 +34,7 @@ class Mention:
     sub: str = ""  # country: name/adj/place; body: "weak" | "desc" | ""
     country: str = ""
     text: str = ""
+    body_kind: str = ""  # body: its kind ("police", "court", ...), also for grammar bodies
 
 
 @dataclass
@@ -98,29 +100,8 @@ def collect(doc: Doc, g: Gazetteer, lang: str) -> Mentions:
         head = parts[0]
         if head == "REG":
             body = g.bodies[parts[1]]
-            m.bodies.append(Mention(a, b, "body", body.id, "", body.country))
-        elif head == "TPL":
-            t = g.templates[int(parts[1])]
-            if b - a > 1 and doc[a + 1].text == "-":
-                continue  # a compound of the keyword ("parket-generaal"), no name
-            slot = t.get("slot", -1)
-            tok = doc[a:b][slot]
-            text = _name_run(doc, a, b, tok.i)
-            country = t["country"]
-            if country.startswith("$place:"):
-                country = g.places.get(text, country.split(":", 1)[1])
-            if not country:
-                continue
-            rid = t["id"].format(slug=_slug(text))
-            if rid not in g.bodies:
-                m.extra_bodies[rid] = Body(rid, t["name"].format(text=text), country,
-                                           t.get("kind", ""))
-            if t.get("kind") == "court" and rid not in g.bodies:
-                # a court named by its seat ("rechtbank Amsterdam", "Chelmsford Crown
-                # Court") is a named body; the seat also names the country
-                m.countries.append(Mention(tok.i, tok.i + 1, "country", country, "place",
-                                           text=text))
-            m.bodies.append(Mention(a, b, "body", rid, "", country))
+            m.bodies.append(Mention(a, b, "body", body.id, "", body.country,
+                                    body_kind=body.kind))
         elif head == "PLAT":
             m.platforms.append(Mention(a, b, "platform", parts[1]))
         elif head == "CTRY":
@@ -128,6 +109,7 @@ def collect(doc: Doc, g: Gazetteer, lang: str) -> Mentions:
                                        text=doc[a:b].text))
         elif head == "DESC":
             m.bodies.append(Mention(a, b, "desc", parts[1]))
+    _grammar_bodies(doc, g, m, lang)
     _foreign_generic_bodies(doc, g, m)
     m.home = _home_country(m, lang)
     _generic_bodies_abroad(doc, g, m)
@@ -135,27 +117,53 @@ def collect(doc: Doc, g: Gazetteer, lang: str) -> Mentions:
     return m
 
 
-def _name_run(doc: Doc, a: int, b: int, i: int) -> str:
-    """The whole name around the slot token of a template match: a hyphenated place
-    ("Oost-Vlaanderen") or a multi-word one before the keyword ("San Francisco Superior
-    Court")."""
-    lo = hi = i
-    while lo - 2 >= a and doc[lo - 1].text == "-" and doc[lo - 2].is_title and \
-            doc[lo - 2].lower_ not in _TPL_KEYWORDS:
-        lo -= 2
-    while hi + 2 < b and doc[hi + 1].text == "-" and doc[hi + 2].is_title:
-        hi += 2
-    if hi == i:
-        j = hi
-        while j + 1 < b and doc[j + 1].is_title and doc[j + 1].lower_ not in _TPL_KEYWORDS:
-            j += 1
-        if j + 1 < b and doc[j + 1].lower_ in _TPL_KEYWORDS:
-            hi = j
-    return doc[lo:hi + 1].text
+def _grammar_bodies(doc: Doc, g: Gazetteer, m: Mentions, lang: str) -> None:
+    """Add the bodies named by their shape (nlp/bodies.py). A gazetteer body of the same
+    country inside or over the span wins (canonical id, name); one of another country
+    inside it gives way ("Kenya's Ministry of Justice" is not the UK's)."""
+    home = _home_country(m, lang)
+    blocked = bytearray(len(doc) + 1)
+    for x in m.platforms:
+        blocked[x.start:x.end] = b"\x01" * (x.end - x.start)
+    for x in m.bodies:
+        if x.kind == "body":
+            blocked[x.start:x.end] = b"\x01" * (x.end - x.start)
+    hits = [grammar.CountryHit(c.start, c.end, c.value, c.sub) for c in m.countries]
+    cands = grammar.find(doc, lang, hits, home, blocked, g.country_names)
+    if not cands:
+        return
+    for c in cands:
+        if any(p.start < c.end and c.start < p.end for p in m.platforms):
+            continue
+        over = [b for b in m.bodies if b.start < c.end and c.start < b.end]
+        if any(b.kind == "body" and (b.country == c.country or
+                                     (b.start <= c.start and b.end >= c.end))
+               for b in over):
+            continue
+        rid = c.id
+        body = g.bodies.get(rid)
+        if body is None and c.name:
+            named = g.body_names.get(c.name.lower()) or g.body_names.get(
+                doc[c.start:c.end].text.lower())
+            body = g.bodies.get(named or "")
+        if body is None:
+            body = m.extra_bodies.get(rid) or Body(rid, c.name, c.country, c.kind)
+            m.extra_bodies[rid] = body
+        m.bodies = [b for b in m.bodies if b not in over]
+        m.weak = [w for w in m.weak if not (w.start < c.end and c.start < w.end)]
+        m.countries = [x for x in m.countries if not (x.start < c.end and c.start < x.end)]
+        m.bodies.append(Mention(c.start, c.end, "body", body.id, "", body.country,
+                                body_kind=body.kind))
+        if body.kind == "court" and c.place is not None and body.id not in g.bodies:
+            # a court named by its seat ("rechtbank Amsterdam", "Chelmsford Crown Court")
+            # is a named body; the seat also names the country
+            a, b = c.place
+            m.countries.append(Mention(a, b, "country", body.country, "place",
+                                       text=doc[a:b].text))
+    m.bodies.sort(key=lambda x: x.start)
+    m.countries.sort(key=lambda x: x.start)
 
 
-_TPL_KEYWORDS = {"superior", "court", "district", "crown", "county", "high", "rechtbank",
-                 "parket", "gemeente", "hof"}
 _GENERIC_KINDS = {"justice_ministry", "interior_ministry", "government", "police", "prosecutor",
                   "parliament", "senate"}
 
@@ -250,7 +258,18 @@ def _resolve_descriptors(doc: Doc, g: Gazetteer, m: Mentions) -> None:
         if rid:
             body = g.bodies[rid]
             resolved.append(Mention(d.start, d.end, "body", rid, "desc" if explicit else "bare",
-                                    body.country))
+                                    body.country, body_kind=body.kind))
+        elif explicit and kind in g.descriptor_names and country != "EU":
+            # "the Kenyan government", "de Braziliaanse privacytoezichthouder": the
+            # country's body of that kind, though no gazetteer entry lists it
+            name = g.descriptor_names[kind].format(country=g.country_names.get(country,
+                                                                               country))
+            rid = grammar.slug(name)
+            body = g.bodies.get(g.body_names.get(name.lower(), ""))
+            if body is None:
+                body = m.extra_bodies.setdefault(rid, Body(rid, name, country, kind))
+            resolved.append(Mention(d.start, d.end, "body", body.id, "desc", country,
+                                    body_kind=body.kind))
     m.bodies = resolved
 
 

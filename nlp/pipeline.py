@@ -2,9 +2,10 @@
 
 Built once per process and cached. The ``toezicht_matcher`` component runs two
 PhraseMatchers (case-insensitive names and cue phrases; case-sensitive
-acronyms, countries and platforms) and a token Matcher for templated bodies
-("gemeente Leiderdorp", "rechtbank Amsterdam"), and stores the raw matches on
-``doc._.tz_matches`` as ``(key, start, end)`` tuples.
+acronyms, countries and platforms) and stores the raw matches on
+``doc._.tz_matches`` as ``(key, start, end)`` tuples. Bodies named by their shape
+("gemeente Leiderdorp", "Brookfield Police Department") are found later, by
+nlp/bodies.py, from nlp/mentions.py.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
@@ -36,7 +37,6 @@ class GazetteerMatcher:
         g = load()
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
-        self.templates = Matcher(nlp.vocab)
         for matcher, terms in ((self.lower, g.lower_terms), (self.exact, g.exact_terms)):
             by_key: dict[str, list[Doc]] = {}
             seen: set[tuple[str, str]] = set()
@@ -47,15 +47,12 @@ class GazetteerMatcher:
                 by_key.setdefault(key, []).append(nlp.make_doc(text))
             for key, docs in by_key.items():
                 matcher.add(key, docs)
-        for i, t in enumerate(g.templates):
-            self.templates.add(f"TPL|{i}", [t["pattern"]])
         self.strings = nlp.vocab.strings
 
     def __call__(self, doc: Doc) -> Doc:
         s = self.strings
         out = [(s[m], a, b) for m, a, b in self.lower(doc)]
         out += [(s[m], a, b) for m, a, b in self.exact(doc)]
-        out += [(s[m], a, b) for m, a, b in self.templates(doc)]
         doc._.tz_matches = out
         return doc
 
