@@ -11,7 +11,10 @@ reference metric (shared/eval/score.py, imported by path), per language.
 ``--cv K`` splits the work set into K story-grouped folds, fits the event scorer
 (nlp/tools/fit_events.py) on K-1 folds, predicts the held-out fold, and scores the
 pooled out-of-fold predictions next to the rules alone (no fitted weights) and the
-shipped scorer on the whole work set (fitted on it: an optimistic number).
+shipped scorer on the whole work set (fitted on it: an optimistic number). For the work
+set it also prints same-action and alert precision/recall (shared/eval/score_actions.py)
+of each run's events resolved into actions (nlp/actions.py), and of the gold events
+resolved alone (the resolver's own share of the error).
 ``--lockbox`` scores the lockbox once with the shipped scorer (numbers only; its texts
 and errors are never printed). Speed is measured on ~3,000-character articles with
 the pipeline built once, on one core.
@@ -33,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nlp import analyze_many  # noqa: E402
+from nlp.actions import resolve_records  # noqa: E402
 from nlp.scorer import RULES, Scorer, default_scorer  # noqa: E402
 from nlp.tools import fit_events, splits  # noqa: E402
 from toezicht.commands.extract import record_kwargs  # noqa: E402
@@ -45,13 +49,18 @@ FIELDS = ("relevance", "regulators", "countries", "platforms", "measures", "even
 SHORT = ("relev", "regul", "countr", "platf", "meas", "events", "+status", "+actor")
 
 
-def load_scorer():  # type: ignore[no-untyped-def]
-    path = SHARED_EVAL / "score.py"
+def _load(name: str):  # type: ignore[no-untyped-def]
+    path = SHARED_EVAL / name
     if not path.exists():
         sys.exit(f"reference scorer not found: {path}")
-    spec = importlib.util.spec_from_file_location("toezicht_score", path)
+    spec = importlib.util.spec_from_file_location("toezicht_" + path.stem, path)
     mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+def load_scorer():  # type: ignore[no-untyped-def]
+    mod = _load("score.py")
     aliases = SHARED_EVAL / "regulator_aliases.json"
     if aliases.exists():
         mod.load_aliases(str(aliases))
@@ -100,6 +109,31 @@ def table(ref, title: str, gold: list[dict], runs: dict[str, list[dict]]) -> Non
             res = score(ref, gold, preds, lang)
             print(f"{name:28s} {lang:4s} "
                   + " ".join(f"{res[f]['f1']:7.3f}" for f in FIELDS))
+
+
+def resolved(gold: list[dict], preds: list[dict]) -> list[dict]:
+    """Predictions with an ``action`` per event, resolved article by article in the
+    dev set's order through the same incremental resolver the crawl uses."""
+    meta = {r["id"]: r for r in gold}
+    recs = [{**{k: meta[p["id"]].get(k) for k in ("text", "url", "published", "title")},
+             **p} for p in preds]
+    return [{k: r[k] for k in ("id", "lang", "events")} for r in resolve_records(recs)]
+
+
+def action_table(gold: list[dict], runs: dict[str, list[dict]]) -> None:
+    """Same-action and alert precision/recall (shared/eval/score_actions.py)."""
+    ref = _load("score_actions.py")
+    oracle = [{"id": r["id"], "lang": r.get("lang"),
+               "events": [{k: v for k, v in e.items() if k != "action"}
+                          for e in r.get("events", [])]} for r in gold]
+    runs = {**runs, "gold events (resolver alone)": oracle}
+    print(f"-- actions: {'run':28s} {'lang':4s}     P       R      F1  alertP  alertR")
+    for name, preds in runs.items():
+        res = resolved(gold, preds)
+        for lang in (None, "en", "nl"):
+            s = ref.score(gold, res, lang)
+            print(f"            {name:28s} {lang or 'all':4s} " + " ".join(
+                f"{s[k]:7.3f}" for k in ("p", "r", "f1", "alert_p", "alert_r")))
 
 
 def cross_validate(rows: list[dict], k: int) -> list[dict]:
@@ -180,14 +214,17 @@ def main() -> None:
             runs[f"out of fold ({args.cv}-fold CV)"] = cross_validate(rows, args.cv)
         runs["shipped scorer (in sample)"] = predict(rows, default_scorer())
         table(ref, title, rows, runs)
+        if title == "dev work set":
+            action_table(rows, runs)
         if args.errors:
             for lang in sorted({r.get("lang") for r in rows}):
                 print(f"-- errors, lang={lang}")
                 score(ref, rows, runs["shipped scorer (in sample)"], lang, errors=True)
     if args.lockbox:
         _work, box = splits.split_lockbox(splits.load_rows(DEV))
-        table(ref, "dev LOCKBOX (shipped scorer, fitted on the work set)", box,
-              {"shipped scorer": predict(box, default_scorer())})
+        box_runs = {"shipped scorer": predict(box, default_scorer())}
+        table(ref, "dev LOCKBOX (shipped scorer, fitted on the work set)", box, box_runs)
+        action_table(box, box_runs)
     if not args.no_speed:
         speed(args.n)
 
