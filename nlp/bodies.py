@@ -71,6 +71,7 @@ class BodyCandidate:
     country: str
     kind: str
     place: tuple[int, int] | None  # token span of the place, when it is one
+    by_country: bool = False  # the place is a country name ("Singapore Online Safety ...")
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,10 @@ def find(doc: Any, lang: str, countries: Sequence[CountryHit], home: str,
     English names for display."""
     g = grammar(lang, tokenize)
     d = _Doc(doc)
-    ctry_at = {c.start: c for c in countries}
+    ctry_at: dict[int, CountryHit] = {}
+    for c in countries:  # "Brazil" (name) before "Brazil's" (adjective) at one start
+        if c.start not in ctry_at or (c.sub == "name") > (ctry_at[c.start].sub == "name"):
+            ctry_at[c.start] = c
     out: list[BodyCandidate] = []
     i = 0
     while i < d.n:
@@ -282,6 +286,8 @@ def _place(d: _Doc, a: int, b: int, lang: str, ctry_at: dict[int, CountryHit], h
     whole span, else one of its words: "Gyeonggi Bukbu", "Greater Manchester")."""
     text = _span_text(d, a, b)
     c = ctry_at.get(a)
+    if c is not None and c.sub == "adj" and c.end == b + 1 and d.text[b] in _POSS:
+        c = CountryHit(a, b, c.code, "name")  # "Brazil's" is one adjective mention
     if c is not None and c.end == b and c.sub in ("name", "place"):
         return Place(text, country_names.get(c.code, text) if c.sub == "name" else text,
                      c.code, True)
@@ -347,9 +353,10 @@ def _forms(d: _Doc, i: int, e: int, h: Head, g: Grammar, lang: str,
         if not country:
             return None
         cm = ctry_at.get(pspan[0]) if pspan is not None else None
-        is_country = cm is not None and pspan is not None and cm.end == pspan[1] and \
-            cm.sub == "name"
-        if is_country and not (h.named or h.complement):
+        is_country = cm is not None and pspan is not None and (
+            (cm.end == pspan[1] and cm.sub == "name") or
+            (cm.sub == "adj" and cm.end == pspan[1] + 1 and d.text[pspan[1]] in _POSS))
+        if is_country and not (h.named or h.complement or qual):
             return None  # "Kenya's government": a descriptor (data/descriptors.toml)
         if not place.resolved and form not in h.open:
             return None
@@ -371,7 +378,7 @@ def _forms(d: _Doc, i: int, e: int, h: Head, g: Grammar, lang: str,
         else:
             name = f"{pname} {hq}"
             rid = slug(name)
-        return BodyCandidate(a, b, rid, name, country, h.kind, pspan)
+        return BodyCandidate(a, b, rid, name, country, h.kind, pspan, is_country)
 
     forms = h.forms
     # pre / poss: capitalised words (and a possessive) before the head

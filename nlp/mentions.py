@@ -136,6 +136,8 @@ def _grammar_bodies(doc: Doc, g: Gazetteer, m: Mentions, lang: str) -> None:
         if any(p.start < c.end and c.start < p.end for p in m.platforms):
             continue
         over = [b for b in m.bodies if b.start < c.end and c.start < b.end]
+        if c.by_country and c.kind != "court" and any(b.kind == "desc" for b in over):
+            continue  # "Brazil's National Data Protection Authority": the descriptor's body
         if any(b.kind == "body" and (b.country == c.country or
                                      (b.start <= c.start and b.end >= c.end))
                for b in over):
