@@ -57,12 +57,16 @@ class Rules:
     company_of: dict[str, str]
     groups: tuple[tuple[frozenset[str], frozenset[str]], ...]  # (members, measures)
     body_country: dict[str, str]
+    body_kind: dict[str, str]
+    kind_groups: tuple[tuple[frozenset[str], frozenset[str]], ...]  # (kinds, measures)
     window: dict[str, int]
     explicit_days: int
     explicit_measures: frozenset[str]
     dated_measures: frozenset[str]
     case_measures: frozenset[str]
     stopwords: frozenset[str]
+    year_windows: bool = True
+    keyed_measures: frozenset[str] = frozenset()
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
@@ -82,6 +86,8 @@ def rules() -> Rules:
                   for row in _jsonl(DATA / "platforms.jsonl")}
     bodies = _jsonl(DATA / "regulators.jsonl") + _jsonl(DATA / "regulators_us_states.jsonl")
     body_country = {row["id"]: row.get("country", "") for row in bodies}
+    # kinds group national bodies only: a state's chambers are their own actors
+    body_kind = {row["id"]: row.get("kind", "") for row in _jsonl(DATA / "regulators.jsonl")}
     words: set[str] = {w.casefold() for w in cfg["cases"]["stopwords"]}
     for row in bodies:  # words of body names are no case keys ("Openbaar Ministerie")
         for name in [row.get("name", ""), *row.get("names", [])]:
@@ -98,15 +104,19 @@ def rules() -> Rules:
     words.update(WEEKDAYS)
     groups = tuple((frozenset(g["members"]), frozenset(g.get("measures", [])))
                    for g in cfg.get("actor_groups", []))
+    kind_groups = tuple((frozenset(g["kinds"]), frozenset(g.get("measures", [])))
+                        for g in cfg.get("kind_groups", []))
     win = cfg["window"]
     return Rules(family_of=family_of, company_of=company_of, groups=groups,
-                 body_country=body_country,
+                 body_country=body_country, body_kind=body_kind, kind_groups=kind_groups,
                  window={k: int(v) for k, v in win.items() if isinstance(v, int)},
                  explicit_days=int(win.get("explicit", 3)),
                  explicit_measures=frozenset(win.get("explicit_measures", [])),
                  dated_measures=frozenset(win.get("dated_measures", [])),
                  case_measures=frozenset(cfg["cases"]["measures"]),
-                 stopwords=frozenset(words))
+                 stopwords=frozenset(words),
+                 year_windows=bool(win.get("year_windows", True)),
+                 keyed_measures=frozenset(cfg["cases"].get("keyed_measures", [])))
 
 
 def family(name: str | None) -> str:
@@ -143,19 +153,45 @@ def _text_window(text: str) -> tuple[date | None, date | None]:
     found = [d for d in find_dates(text or "", None) if 1990 <= d.year <= 2100]
     if found:
         return min(found), max(found)
+    if not rules().year_windows:
+        return None, None
     years = [int(y) for y in re.findall(r"\b(?:19[89]\d|20[0-4]\d)\b", text or "")]
     if years:
         return date(min(years), 1, 1), date(max(years), 12, 31)
     return None, None
 
 
+_URL_DATE = re.compile(
+    r"(?<!\d)(20[0-4]\d)[/-]?(0[1-9]|1[0-2])(?:[/-]?(0[1-9]|[12]\d|3[01]))?(?!\d)")
+
+
+def _url_window(url: str) -> tuple[date | None, date | None]:
+    """The date a URL's path states (/2024/05/22/, /20240425/, ud=20240902…), as a
+    day, or as its month when it names no day."""
+    for m in _URL_DATE.finditer(url or ""):
+        year, month, day = int(m.group(1)), int(m.group(2)), m.group(3)
+        try:
+            if day:
+                d = date(year, month, int(day))
+                return d, d
+            lo = date(year, month, 1)
+            hi = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1))
+            return lo, hi
+        except ValueError:
+            continue
+    return None, None
+
+
 def article_info(record: dict[str, Any]) -> ArticleInfo:
-    """ArticleInfo of an article record (id, url, lang, published, text, regulators)."""
+    """ArticleInfo of an article record (id, url, lang, published, text, regulators):
+    its publication date, else the date its URL states, else the dates in its text."""
     published = to_date(record.get("published"))
     if published:
         lo = hi = published
     else:
-        lo, hi = _text_window(f"{record.get('title') or ''}\n{record.get('text') or ''}")
+        lo, hi = _url_window(str(record.get("url") or ""))
+        if lo is None:
+            lo, hi = _text_window(f"{record.get('title') or ''}\n{record.get('text') or ''}")
     regs: dict[str, str] = {}
     for r in record.get("regulators") or []:
         if isinstance(r, dict) and r.get("id"):
@@ -340,8 +376,17 @@ def _country(actor: str, art: ArticleInfo | None = None) -> str:
 
 
 def _grouped(a: str, b: str, measure: str) -> bool:
-    return any(a in members and b in members and (not measures or measure in measures)
-               for members, measures in rules().groups)
+    """Whether bodies a and b act jointly for this measure: listed as a group, or of
+    one country and of kinds that act together (a parliament and its senate)."""
+    r = rules()
+    if any(a in members and b in members and (not measures or measure in measures)
+           for members, measures in r.groups):
+        return True
+    ka, kb = r.body_kind.get(a, ""), r.body_kind.get(b, "")
+    ca, cb = r.body_country.get(a, ""), r.body_country.get(b, "")
+    return bool(ka and kb and ca and ca == cb) and any(
+        ka in kinds and kb in kinds and (not measures or measure in measures)
+        for kinds, measures in r.kind_groups)
 
 
 def _actors_agree(ev_actor: str, action: Action, art: ArticleInfo) -> tuple[bool, bool]:
@@ -386,8 +431,11 @@ def _dates_agree(m: Member, action: Action) -> bool | None:
     return True
 
 
-def _score(ev: dict[str, Any], m: Member, action: Action, art: ArticleInfo) -> float | None:
-    """How well an event fits an action; None when it must not join."""
+def _score(ev: dict[str, Any], m: Member, action: Action, art: ArticleInfo,
+           co: frozenset[str] = frozenset()) -> float | None:
+    """How well an event fits an action; None when it must not join. ``co``: the
+    bodies the article names acting together with the event's actor in its sentence;
+    an action by that same group of bodies is the same procedure."""
     actor = next(iter(m.actors), "")
     ok, same_body = _actors_agree(actor, action, art)
     if not ok:
@@ -413,7 +461,10 @@ def _score(ev: dict[str, Any], m: Member, action: Action, art: ArticleInfo) -> f
     elif case:
         evidence = False  # a case without a target is told by its keys only
     elif same_body:
-        evidence = True
+        # a body passes many laws: with neither dates nor a key, the same body is
+        # evidence only for measures not listed as needing a date or a key
+        evidence = (bool(dates) or action.measure not in rules().keyed_measures
+                    or (len(co) >= 2 and co <= action.bodies))
     else:
         evidence = bool(dates) and not (ev_fams or fams)
     if not evidence:
@@ -449,6 +500,14 @@ def resolve_article(events: Sequence[dict[str, Any]], article: ArticleInfo,
     ids: list[str] = []
     opened: list[str] = []
     touched: dict[str, Action] = {}
+    joint_of: dict[tuple[str, str, str], str] = {}  # (measure, jurisdiction, evidence)
+    co_of: dict[tuple[str, str, str], frozenset[str]] = {}
+    for ev in events:
+        k = (str(ev.get("measure") or ""), str(ev.get("jurisdiction") or ""),
+             _norm(ev.get("evidence")))
+        actor = str(ev.get("actor") or "").strip()
+        if k[2] and actor and not is_code(actor):
+            co_of[k] = co_of.get(k, frozenset()) | {actor}
     for ev in events:
         measure = str(ev.get("measure") or "")
         juris = str(ev.get("jurisdiction") or "")
@@ -457,8 +516,16 @@ def resolve_article(events: Sequence[dict[str, Any]], article: ArticleInfo,
         pool.update({a.id: a for a in touched.values()
                      if a.measure == measure and a.jurisdiction == juris})
         best, best_score = None, 0.0
+        # bodies named as acting together in one sentence report one action
+        key = (measure, juris, _norm(ev.get("evidence")))
+        joint = joint_of.get(key)
+        fams = {family(t) for t in m.targets} - {""}
+        if (joint is not None and joint in touched
+                and (not fams or not touched[joint].families or fams & touched[joint].families)):
+            best = touched[joint]
+            pool = {}
         for action in pool.values():
-            s = _score(ev, m, action, article)
+            s = _score(ev, m, action, article, co_of.get(key, frozenset()))
             if s is not None and (best is None or s > best_score
                                   or s == best_score and action.id < best.id):
                 best, best_score = action, s
@@ -476,7 +543,13 @@ def resolve_article(events: Sequence[dict[str, Any]], article: ArticleInfo,
         touched[best.id] = best
         state.put(best)
         ids.append(best.id)
+        if _norm(ev.get("evidence")):
+            joint_of.setdefault((measure, juris, _norm(ev.get("evidence"))), best.id)
     return Resolution(ids=ids, new=opened, links=_links(before, touched, state))
+
+
+def _norm(text: Any) -> str:
+    return " ".join(str(text or "").casefold().split())
 
 
 def _reuse(before: dict[str, Action], ev: dict[str, Any], m: Member,

@@ -200,3 +200,25 @@ def test_no_pairs_share_ids_across_unrelated_cases() -> None:
                for c in CASES]
     for x, y in itertools.combinations(by_case, 2):
         assert not x & y
+
+
+@pytest.mark.parametrize(("url", "lo", "hi"), [
+    ("https://news.test/nation/2026/01/13/block-on-grok", "2026-01-13", "2026-01-13"),
+    ("https://news.test/algemeen/20240425/zaak-deepfakes/", "2024-04-25", "2024-04-25"),
+    ("https://news.test/binnenland/2025/04/nepfotos/", "2025-04-01", "2025-04-30"),
+    ("https://news.test/nieuws/218390/wet-deepfakes", None, None),
+])
+def test_url_dates_window_an_undated_article(url: str, lo: str | None, hi: str | None) -> None:
+    from nlp.actions import article_info
+
+    info = article_info({"id": "u", "url": url, "text": "Vanaf 2027 geldt de wet."})
+    assert (info.lo and info.lo.isoformat(), info.hi and info.hi.isoformat()) == (lo, hi)
+
+
+def test_url_dates_tell_two_blocks_apart() -> None:
+    ev = {"actor": "MY", "measure": "block", "target": "Grok", "jurisdiction": "MY",
+          "status": "actual", "evidence": "Malaysia blocked Grok."}
+    arts = [{"id": "b1", "url": "https://news.test/2024/03/02/grok", "events": [ev]},
+            {"id": "b2", "url": "https://news.test/2026/01/11/grok", "events": [ev]}]
+    ids = _ids(resolve_records(arts))
+    assert ids["b1#0"] != ids["b2#0"]
