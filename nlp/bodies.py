@@ -21,6 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from spacy.attrs import LOWER
+from spacy.strings import hash_string
+
 DATA = Path(__file__).resolve().parent / "data"
 MIN_POP_LOWER_HEAD = 15_000  # a lowercase head ("Brookfield police") wants a real town
 _SUBDIV_POP = 500_000  # a province/state counts as a large place
@@ -184,15 +188,41 @@ def resolve(name: str, home: str = "", min_pop: int = 0) -> tuple[str, str]:
     return hits[0][0], hits[0][2]
 
 
+class _Lazy:
+    """One token attribute, computed on first access (most tokens are never looked at)."""
+
+    __slots__ = ("_doc", "_f", "_memo")
+
+    def __init__(self, doc: Any, f: Callable[[Any], Any]) -> None:
+        self._doc, self._f, self._memo = doc, f, {}
+
+    def __getitem__(self, k: int | slice) -> Any:
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(len(self._doc)))]
+        v = self._memo.get(k)
+        if v is None:
+            v = self._memo[k] = self._f(self._doc[k])
+        return v
+
+
 class _Doc:
-    """The few token views the grammar needs, computed once per document."""
+    """The few token views the grammar needs, each computed lazily per token."""
 
     def __init__(self, doc: Any) -> None:
-        self.text = [t.text for t in doc]
-        self.low = [t.lower_ for t in doc]
-        self.title = [t.is_title or (t.is_upper and len(t) > 1 and t.is_alpha) for t in doc]
-        self.sent_start = [bool(t.is_sent_start) for t in doc]
-        self.n = len(self.text)
+        self.text = _Lazy(doc, lambda t: t.text)
+        self.low = _Lazy(doc, lambda t: t.lower_)
+        self.title = _Lazy(doc, lambda t: t.is_title or (t.is_upper and len(t) > 1
+                                                         and t.is_alpha))
+        self.sent_start = _Lazy(doc, lambda t: bool(t.is_sent_start))
+        self.n = len(doc)
+
+
+@lru_cache(maxsize=4)
+def _first_hashes(lang: str) -> np.ndarray:
+    """Hashes of the words a head or group can start with (spaCy's LOWER attribute)."""
+    g = grammar(lang)
+    words = set(g.heads) | set(g.group.get("lead", ()))
+    return np.array(sorted(hash_string(w) for w in words), dtype="uint64")
 
 
 def find(doc: Any, lang: str, countries: Sequence[CountryHit], home: str,
@@ -204,19 +234,25 @@ def find(doc: Any, lang: str, countries: Sequence[CountryHit], home: str,
     place may contain (platforms, named bodies); ``country_names`` maps ISO codes to
     English names for display."""
     g = grammar(lang, tokenize)
+    firsts = _first_hashes(lang)
+    starts = np.nonzero(np.isin(doc.to_array([LOWER]).ravel(), firsts))[0].tolist()
+    if not starts:
+        return []
     d = _Doc(doc)
     ctry_at: dict[int, CountryHit] = {}
     for c in countries:  # "Brazil" (name) before "Brazil's" (adjective) at one start
         if c.start not in ctry_at or (c.sub == "name") > (ctry_at[c.start].sub == "name"):
             ctry_at[c.start] = c
     out: list[BodyCandidate] = []
-    i = 0
-    while i < d.n:
+    done = 0
+    for i in starts:
+        if i < done:
+            continue
         hit = None
         grp = _group(d, i, g)
         if grp is not None:
             out.append(grp)
-            i = grp.end
+            done = grp.end
             continue
         for h in g.heads.get(d.low[i], ()):
             e = i + len(h.words)
@@ -229,9 +265,7 @@ def find(doc: Any, lang: str, countries: Sequence[CountryHit], home: str,
             if out and out[-1].end > hit.start:
                 out.pop()
             out.append(hit)
-            i = max(hit.end, i + 1)
-        else:
-            i += 1
+            done = max(hit.end, i + 1)
     return out
 
 
@@ -459,7 +493,7 @@ def _forms(d: _Doc, i: int, e: int, h: Head, g: Grammar, lang: str,
     if "cityadj" in forms and i > 0 and d.title[i - 1]:
         w = d.text[i - 1]
         adj = ctry_at.get(i - 1)
-        for stem in (w[:-2], w[:-1], w[:-2] + "en") if w.endswith("e") else ():
+        for stem in (w[:-2], w[:-1], w[:-2] + "en", w[:-3]) if w.endswith("e") else ():
             cc, disp = resolve(stem, home, 50_000)
             if cc and (adj is None or adj.code == cc):  # "Britse" is no "Brits" (ZA)
                 return build(i - 1, e, Place(w, disp, cc, True), "", None, "cityadj")
