@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -21,7 +22,7 @@ from spacy.tokens import Doc, Span
 
 from . import status as st
 from .dates import find_dates
-from .gazetteer import Gazetteer
+from .gazetteer import Body, Gazetteer
 from .measures import Trigger, find_triggers
 from .mentions import Mention, Mentions
 from .model import Event
@@ -178,7 +179,7 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             measure = _resolve_measure(doc, label, actor, plats, t)
             if measure is None:
                 continue
-            reason = _not_an_action(doc, sent, t, actor, measure, labels, gaz)
+            reason = _not_an_action(doc, sent, t, actor, measure, labels, bodies_all)
             if reason:
                 flags.append(reason)
             target = _target(doc, measure, actor, plats, t, gaz)
@@ -655,7 +656,7 @@ def _agent_of_passive(doc: Doc, sent: Span, t: Trigger, bodies: list[Mention],
 
 
 def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
-                   labels: list[tuple[str, ...]], gaz: Gazetteer) -> str:
+                   labels: list[tuple[str, ...]], bodies: Mapping[str, Body]) -> str:
     """The generic frame in which a measure word reports no action by a public body, as
     a reason name; "" when none applies."""
     lo = actor.end if actor.end <= t.start else sent.start
@@ -674,7 +675,7 @@ def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
             return "private_request"
     # a lawsuit or complaint filed by a private party: no event until a court acts
     if measure == "legal_action" and any("FILE" in labels[k] for k in range(t.start, t.end)):
-        body = gaz.bodies.get(actor.value)
+        body = bodies.get(actor.value)
         if actor.kind != "body" or (body is not None and body.kind == "court") or \
                 (actor.end <= t.start and
                  any(_private(doc, k, labels) for k in range(lo, t.start))):
