@@ -5,9 +5,10 @@ the cabinet for a ban is the parliament's potential legislation."""
 
 from __future__ import annotations
 
-from support.topic import in_context
+from support.topic import CONTEXT, in_context
 
 import nlp
+from nlp.scorer import RULES
 
 
 def events(lang: str, text: str) -> list[nlp.Event]:
@@ -68,8 +69,10 @@ def test_private_possessive_still_private() -> None:
 
 
 def test_nl_motion_calling_on_cabinet_is_potential_legislation() -> None:
-    evs = events("nl", "De Tweede Kamer heeft dinsdag een motie aangenomen die het kabinet "
-                       "oproept om apps die naaktbeelden maken te verbieden.")
+    # the rules' reading of the frame (the fitted scorer weighs the long actor distance)
+    text = ("De Tweede Kamer heeft dinsdag een motie aangenomen die het kabinet oproept om "
+            "apps die naaktbeelden maken te verbieden.")
+    evs = nlp.analyze(CONTEXT["nl"] + " " + text, lang="nl", scorer=RULES).events
     leg = [e for e in evs if e.measure == "legislation"]
     assert leg and all(e.status == "potential" for e in leg)
     assert any(e.actor == "tweede-kamer" for e in leg)
