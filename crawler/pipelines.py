@@ -191,9 +191,8 @@ class IndexPipeline(_Stage):
             return False
         cfg = self.crawler.settings.get("TOEZICHT_CONFIG")
         if cfg is None:
-            from toezicht.config import load_config
-
-            cfg = load_config()
+            self._disable("the crawler settings carry no configuration (TOEZICHT_CONFIG)")
+            return False
         logging.getLogger("elastic_transport").setLevel(logging.CRITICAL)
         try:
             self.client = es.make_client(cfg)

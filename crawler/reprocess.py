@@ -9,10 +9,10 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from crawler.config import CrawlConfig
 from crawler.pipelines import DISCOVERY_HEADER
 from crawler.work import analyse_batch, extract_fields, make_pool, nlp_version
 from index.store import Store
-from toezicht.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def select_rows(store: Store, only_stale: bool) -> Iterator[dict[str, Any]]:
         yield row
 
 
-def reprocess_store(cfg: Config, *, only_stale: bool = True, workers: int | None = None,
+def reprocess_store(cfg: CrawlConfig, *, only_stale: bool = True, workers: int | None = None,
                     progress: bool = True,
                     on_batch: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Reprocess stored pages; returns counts and whether the index was updated."""
@@ -139,7 +139,7 @@ def _safe_process(group: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
     return articles
 
 
-def _sync_index(cfg: Config, store: Store) -> dict[str, Any]:
+def _sync_index(cfg: CrawlConfig, store: Store) -> dict[str, Any]:
     try:
         from index import es
     except Exception:  # missing or broken: the store is updated, the index later

@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from crawler.config import CrawlConfig, config_settings
 from crawler.sources import SOURCE_TYPES, Source, SourceError, load_sources, select_sources
 from crawler.state import RunState, get_store, register
-from toezicht.config import Config
 
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 SPIDERS = {"feed": "crawler.spiders.feed.FeedSpider",
@@ -27,7 +27,7 @@ SPIDERS = {"feed": "crawler.spiders.feed.FeedSpider",
            "pages": "crawler.spiders.pages.PagesSpider"}
 
 
-def plan_sources(cfg: Config, source_names: list[str] | None = None,
+def plan_sources(cfg: CrawlConfig, source_names: list[str] | None = None,
                  sources_file: str | Path | None = None,
                  variables: Mapping[str, str] | None = None) -> list[Source]:
     """The sources a crawl would visit; raises :class:`SourceError` (one line)."""
@@ -38,7 +38,7 @@ def plan_sources(cfg: Config, source_names: list[str] | None = None,
     return chosen
 
 
-def build_settings(cfg: Config, state: RunState,
+def build_settings(cfg: CrawlConfig, state: RunState,
                    overrides: Mapping[str, Any] | None = None) -> Any:
     """Scrapy settings: ``crawler.settings`` + the user's configuration + ``overrides``."""
     from scrapy.settings import Settings
@@ -46,15 +46,7 @@ def build_settings(cfg: Config, state: RunState,
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.setdict({
-        "USER_AGENT": cfg.user_agent,
-        "ROBOTSTXT_OBEY": cfg.obey_robots,
-        "DOWNLOAD_DELAY": cfg.download_delay,
-        "AUTOTHROTTLE_START_DELAY": max(cfg.download_delay, 0.1),
-        "CONCURRENT_REQUESTS_PER_DOMAIN": cfg.concurrent_per_domain,
-        "HTTPCACHE_DIR": str((Path(cfg.data_dir) / "httpcache").resolve()),
-        "TOEZICHT_STORE_URL": cfg.resolved_store_url,
-        "TOEZICHT_SOURCES_FILE": str(cfg.sources_file),
-        "TOEZICHT_CONFIG": cfg,
+        **config_settings(cfg),
         "TOEZICHT_RUN_STATE": register(state),
         "LOG_INSTALL_ROOT_HANDLER": True,
         "TWISTED_REACTOR": ASYNCIO_REACTOR,
@@ -69,7 +61,7 @@ def _stderr_progress(state: RunState) -> None:
 
 
 def run_crawl(
-    cfg: Config,
+    cfg: CrawlConfig,
     source_names: list[str] | None = None,
     limit: int | None = None,
     sources_file: str | Path | None = None,

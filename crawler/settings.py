@@ -1,37 +1,24 @@
 """Scrapy settings for Toezicht: polite by default.
 
-`crawler.run.build_settings` overlays the user's configuration (User-Agent, delay,
-per-domain concurrency, robots.txt, store URL) on these; `scrapy crawl feed` reads
-the same configuration through ``toezicht.config.load_config``.
+The user's configuration (User-Agent, delay, per-domain concurrency, robots.txt, store
+URL: ``crawler.config.config_settings``) is laid over these by
+`crawler.run.build_settings` for `toezicht crawl`, and by ``toezicht.scrapy_settings``
+(scrapy.cfg's settings module) for a plain `scrapy crawl feed`.
 """
 
 from __future__ import annotations
-
-from toezicht.config import ConfigError, load_config
-
-try:
-    _cfg = load_config()
-except ConfigError:  # reported by the toezicht command; keep scrapy usable
-    from toezicht.config import Config
-
-    _cfg = Config()
 
 BOT_NAME = "toezicht"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-# Identify ourselves, with a contact URL.
-USER_AGENT = _cfg.user_agent
-ROBOTSTXT_OBEY = _cfg.obey_robots
+ROBOTSTXT_OBEY = True
 
 # Politeness: a delay and few parallel requests per domain, adapted by AutoThrottle.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_ITEMS = 8  # each article response yields one item; fewer idle tasks
-CONCURRENT_REQUESTS_PER_DOMAIN = _cfg.concurrent_per_domain
-DOWNLOAD_DELAY = _cfg.download_delay
 DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = max(_cfg.download_delay, 1.0)
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
@@ -87,9 +74,7 @@ EXTENSIONS = {
     "scrapy.extensions.remote_control.RemoteControl": None,
 }
 
-# Toezicht's own settings.
-TOEZICHT_STORE_URL = _cfg.resolved_store_url
-TOEZICHT_SOURCES_FILE = str(_cfg.sources_file)
+# Toezicht's own settings (the store URL and sources file come with the configuration).
 TOEZICHT_STORE_BATCH = 50
 TOEZICHT_INDEX_ENABLED = True
 # Worker processes for extraction and NLP (CPU-bound); 0 = in the crawl process.

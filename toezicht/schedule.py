@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from index.search.actions import DEFAULT_TZ
 from toezicht.config import Config, ConfigError
 
 log = logging.getLogger("toezicht.schedule")
@@ -54,7 +55,7 @@ STOP = threading.Event()  # set on SIGTERM/SIGINT: finish or checkpoint, then ex
 @dataclass
 class ScheduleSettings:
     cron: str = "0 6 * * *"
-    timezone: str = "Europe/Amsterdam"
+    timezone: str = DEFAULT_TZ
     misfire_grace_time: int = 6 * 3600
     deliver_every: float = 5.0
     sources: list[str] = field(default_factory=list)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-DEFAULT_TZ = "Europe/Amsterdam"
+from index.search.actions import DEFAULT_TZ
 
 
 def display_tz(cfg: Any) -> ZoneInfo:

@@ -78,6 +78,9 @@ def _lower_in(column: Any, values: list[str]) -> Any:
     return func.lower(column).in_([v.strip().lower() for v in values])
 
 
+DEFAULT_TZ = "Europe/Amsterdam"  # action times when the configuration names no timezone
+
+
 def local_iso(value: Any, tz: tzinfo | None = None) -> str | None:
     """A stored date or datetime as ISO 8601 with the offset of ``tz`` (UTC when none);
     a naive datetime is UTC, a bare date is midnight in ``tz``."""

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from datetime import tzinfo
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from index.search.action_models import ActionsPage, ApiError
+from index.search.actions import DEFAULT_TZ
 from index.search.query import MAX_SIZE, SearchError, SearchParams
 
 ACTIONS_LIMIT = 100  # default page size of /api/actions
@@ -41,9 +43,7 @@ def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht",
                tz: tzinfo | None = None) -> FastAPI:
     """An app over one search backend (and the store, for actions and articles); action
     times are given in ``tz`` (the config's, else Europe/Amsterdam)."""
-    from toezicht.timezone import display_tz
-
-    zone = tz or display_tz(None)
+    zone = tz or ZoneInfo(DEFAULT_TZ)
     from index.es import SearchBackendError
     from index.search.sqlite_backend import SqliteSearchError
 
