@@ -21,13 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from nlp.analyze import _pipe_lang, clean_text, read
 from nlp.dates import to_date
 from nlp.events import propose
 from nlp.gazetteer import load
-from nlp.langid import detect
-from nlp.pipeline import get_nlp
 from nlp.scorer import DATA, PRIOR_BIAS, Scorer, prior
+from nlp.tools.learn import logistic, read_row
 from nlp.tools.splits import load_rows, split_lockbox
 
 DEV = Path("/work/shared/eval/dev.jsonl")
@@ -52,22 +50,18 @@ def examples(rows: Iterable[dict[str, Any]]) -> list[Example]:
     out: list[Example] = []
     g = load()
     for r in rows:
-        text = clean_text(r.get("text", ""), r.get("title"))
-        lang = r.get("lang") or detect(text)
-        plang = _pipe_lang(lang)
-        doc = get_nlp(plang)(text)
-        labels, ms, score, relevant = read(doc, plang)
-        if not relevant:
+        rd = read_row(r)
+        if not rd.relevant:
             continue
         gold = {_key(e.get("jurisdiction"), e.get("measure")) for e in r.get("events", [])}
-        for c in propose(doc, g, ms, labels, to_date(r.get("published")), plang, score):
+        for c in propose(rd.doc, g, rd.mentions, rd.labels, to_date(r.get("published")),
+                         rd.plang, rd.relevance):
             y = int(_key(c.event.jurisdiction, c.event.measure) in gold)
-            out.append(Example(r["id"], lang, c.feats, y))
+            out.append(Example(r["id"], rd.lang, c.feats, y))
     return out
 
 
-def fit(data: Sequence[Example], l2: float = L2, steps: int = 2000,
-        lr: float = 0.5) -> Scorer:
+def fit(data: Sequence[Example], l2: float = L2) -> Scorer:
     """Weights pulled toward the prior by ``l2``; features rarer than MIN_COUNT keep it."""
     counts: dict[str, int] = {}
     for ex in data:
@@ -87,14 +81,7 @@ def fit(data: Sequence[Example], l2: float = L2, steps: int = 2000,
                 offset[i] += v * prior(k)
     y = np.array([ex.label for ex in data], dtype=float)
     w0 = np.array([prior(k) for k in names])
-    w = w0.copy()
-    b = PRIOR_BIAS
-    n = len(data)
-    for _ in range(steps):
-        z = np.clip(b + offset + x @ w, -30, 30)
-        e = 1 / (1 + np.exp(-z)) - y
-        w -= lr * (x.T @ e / n + l2 * (w - w0) / n)
-        b -= lr * (e.mean() + l2 * (b - PRIOR_BIAS) / n)
+    b, w = logistic(x, y, w0, PRIOR_BIAS, l2, offset=offset)
     weights = {k: float(v) for k, v in zip(names, w, strict=True) if abs(v - prior(k)) > 1e-3}
     return Scorer(float(b), weights)
 

@@ -11,49 +11,30 @@ leave-one-out accuracy.
 from __future__ import annotations
 
 import json
-import math
 import sys
 
-from nlp.analyze import _classifier, _pipe_lang, clean_text
-from nlp.gazetteer import load
-from nlp.langid import detect
-from nlp.mentions import collect
-from nlp.pipeline import get_nlp
+import numpy as np
+
 from nlp.relevance import FEATURES, features
+from nlp.tools.learn import logistic, read_row
 
 
 def featurise(rows: list[dict]) -> list[list[float]]:
     out = []
     for r in rows:
-        text = clean_text(r.get("text", ""), r.get("title"))
-        lang = _pipe_lang(r.get("lang") or detect(text))
-        doc = get_nlp(lang)(text)
-        tc = _classifier(lang)
-        labels = [tc(t.lower_) for t in doc]
-        ms = collect(doc, load(), lang)
-        f = features(doc, labels, ms.phrases)
+        rd = read_row(r)
+        f = features(rd.doc, rd.labels, rd.mentions.phrases)
         out.append([f[k] for k in FEATURES])
     return out
 
 
 def fit(x: list[list[float]], y: list[int], l2: float = 0.3,
         steps: int = 3000, lr: float = 0.1) -> tuple[float, list[float]]:
-    n, d = len(x), len(x[0])
-    w = [0.0] * d
-    b = 0.0
-    for _ in range(steps):
-        gw = [l2 * wi for wi in w]
-        gb = 0.0
-        for xi, yi in zip(x, y, strict=True):
-            z = b + sum(a * c for a, c in zip(w, xi, strict=True))
-            p = 1 / (1 + math.exp(-max(-30, min(30, z))))
-            e = p - yi
-            gb += e / n
-            for j in range(d):
-                gw[j] += e * xi[j] / n
-        b -= lr * gb
-        w = [wi - lr * g for wi, g in zip(w, gw, strict=True)]
-    return b, w
+    """L2 ``l2`` on the weights (toward 0), none on the bias."""
+    xa = np.array(x, dtype=float)
+    b, w = logistic(xa, np.array(y, dtype=float), np.zeros(xa.shape[1]), 0.0,
+                    l2 * len(xa), regularise_bias=False, steps=steps, lr=lr)
+    return b, [float(v) for v in w]
 
 
 def main(paths: list[str]) -> None:
