@@ -122,6 +122,7 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
         sent_flags = ("question",) if sent.text.rstrip().endswith("?") else ()
         if _other_subject(sent, labels):
             sent_flags += ("other_subject",)
+        sent_feats = _sentence_features(sent, labels)
         trigs = find_triggers(doc, sent, si, labels, ms.phrases, masked)
         spurious = {t.start for t in trigs if _spurious(doc, sent, t, trigs, labels)}
         kept_trigs = [t for t in trigs if t.start not in spurious]
@@ -229,9 +230,9 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             dates = find_dates(sent.text, published)
             conf = 0.55 + (0.2 if actor.kind == "body" else 0.1) + (0.0 if t.weak else 0.1)
             body = bodies_all.get(actor.value) if actor.kind == "body" else None
-            feats = _features(doc, sent, si, t, labels, actor, via, measure, target, status,
-                              bool(requested), body.kind if body else "", bool(weak_body),
-                              len(trigs), relevance, flags)
+            feats = _features(doc, sent, si, t, sent_feats, actor, via, measure, target,
+                              status, bool(requested), body.kind if body else "",
+                              bool(weak_body), len(trigs), relevance, flags)
             for a in [actor] + _conjuncts(doc, actor, bodies, countries, courts):
                 aid, jur = (actor_id, juris) if a is actor else (a.value, a.country)
                 if a is not actor and (a.value, measure) in seen:
@@ -261,14 +262,9 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
 def _story_country(ms: Mentions, before: int) -> str:
     """The country an unnamed actor most likely acts for: the last country or national
     body named before ``before``, else the article's home country."""
-    prev = [m for m in ms.countries + ms.bodies if m.end <= before and m.country or
-            m in ms.countries and m.end <= before]
-    if prev:
-        last = max(prev, key=lambda m: m.end)
-        code = last.value if last in ms.countries else last.country
-        if code:
-            return code
-    return ms.home
+    prev = [(m.end, m.value) for m in ms.countries if m.end <= before]
+    prev += [(m.end, m.country) for m in ms.bodies if m.end <= before and m.country]
+    return max(prev, key=lambda p: p[0])[1] if prev else ms.home
 
 
 def _article_features(cands: list[Candidate]) -> None:
@@ -287,7 +283,21 @@ def _article_features(cands: list[Candidate]) -> None:
                    "key_clean": math.log1p(clean.get(key, 0) - (0 if c.flags else 1))}
 
 
-def _features(doc: Doc, sent: Span, si: int, t: Trigger, labels: list[tuple[str, ...]],
+_TOPIC = frozenset(("rel:sexual", "rel:strong", "rel:deep", "rel:ai", "rel:imagery"))
+
+
+def _sentence_features(sent: Span, labels: list[tuple[str, ...]]) -> dict[str, float]:
+    """What every candidate of a sentence shares: it states the topic; it spans lines
+    (a headline or byline glued to it)."""
+    f: dict[str, float] = {}
+    if any(lab in _TOPIC for i in range(sent.start, sent.end) for lab in labels[i]):
+        f["sent_topic"] = 1.0
+    if "\n" in sent.text.strip():
+        f["multiline"] = 1.0
+    return f
+
+
+def _features(doc: Doc, sent: Span, si: int, t: Trigger, sent_feats: dict[str, float],
               actor: Actor, via: str, measure: str, target: str, status: str,
               requested: bool, body_kind: str, weak_body: bool, n_trigs: int,
               relevance: float, flags: list[str]) -> dict[str, float]:
@@ -304,18 +314,15 @@ def _features(doc: Doc, sent: Span, si: int, t: Trigger, labels: list[tuple[str,
         "gap": math.log1p(max(0, gap)),
         "relevance": relevance,
         "n_trigs": math.log1p(n_trigs),
+        **sent_feats,
     }
     if actor.start >= t.end:
         f["actor_after"] = 1.0
-    topic = ("rel:sexual", "rel:strong", "rel:deep", "rel:ai", "rel:imagery")
-    if any(lab in topic for i in range(sent.start, sent.end) for lab in labels[i]):
-        f["sent_topic"] = 1.0
     if body_kind:
+        f["kind:" + body_kind] = 1.0
         f[f"kind:{body_kind}&m:{measure}"] = 1.0
     if t.start > sent.start and doc[t.start - 1].lower_ in ("to", "te", "om"):
         f["infinitive"] = 1.0
-    if "\n" in sent.text.strip():
-        f["multiline"] = 1.0
     quotes = sum(doc[k].text in ('"', "“", "”", "„") for k in range(sent.start, t.start))
     if quotes % 2 == 1:
         f["in_quote"] = 1.0
@@ -329,8 +336,6 @@ def _features(doc: Doc, sent: Span, si: int, t: Trigger, labels: list[tuple[str,
         f["first_sentence"] = 1.0
     if requested:
         f["requested"] = 1.0
-    if body_kind:
-        f["kind:" + body_kind] = 1.0
     if weak_body:
         f["actor:weak"] = 1.0
     for fl in flags:
