@@ -31,19 +31,16 @@ This module is pure: it reads its data files and nothing else (no store, no
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol
 
 from nlp.dates import find_dates, to_date
+from nlp.gazetteer import _jsonl, _toml
 
-DATA = Path(__file__).resolve().parent / "data"
 STATUS_RANK = {"potential": 1, "planned": 2, "actual": 3}
 _CODE = re.compile(r"^[A-Z]{2}$")
 _WORD = re.compile(r"[A-ZÀ-Ý][\w'’\-]*[\w]")
@@ -69,33 +66,26 @@ class Rules:
     keyed_measures: frozenset[str] = frozenset()
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 @lru_cache(maxsize=1)
 def rules() -> Rules:
-    fams = tomllib.loads((DATA / "target_families.toml").read_text(encoding="utf-8"))
-    cfg = tomllib.loads((DATA / "action_rules.toml").read_text(encoding="utf-8"))
+    fams = _toml("target_families.toml")
+    cfg = _toml("action_rules.toml")
     family_of = {name.casefold(): fam for fam, names in fams["families"].items()
                  for name in names}
     company_of = {row["name"].casefold(): str(row.get("company") or row["name"]).casefold()
-                  for row in _jsonl(DATA / "platforms.jsonl")}
-    bodies = _jsonl(DATA / "regulators.jsonl") + _jsonl(DATA / "regulators_us_states.jsonl")
+                  for row in _jsonl("platforms.jsonl")}
+    bodies = _jsonl("regulators.jsonl") + _jsonl("regulators_us_states.jsonl")
     body_country = {row["id"]: row.get("country", "") for row in bodies}
     # kinds group national bodies only: a state's chambers are their own actors
-    body_kind = {row["id"]: row.get("kind", "") for row in _jsonl(DATA / "regulators.jsonl")}
+    body_kind = {row["id"]: row.get("kind", "") for row in _jsonl("regulators.jsonl")}
     words: set[str] = {w.casefold() for w in cfg["cases"]["stopwords"]}
     for row in bodies:  # words of body names are no case keys ("Openbaar Ministerie")
         for name in [row.get("name", ""), *row.get("names", [])]:
             words.update(w.casefold() for w in re.findall(r"\w+", name))
-    for row in _jsonl(DATA / "countries.jsonl"):  # nor countries and their adjectives
+    for row in _jsonl("countries.jsonl"):  # nor countries and their adjectives
         for name in [*row.get("names", []), *row.get("adjectives", [])]:
             words.update(w.casefold() for w in re.findall(r"\w+", name))
-    for row in _jsonl(DATA / "platforms.jsonl"):
+    for row in _jsonl("platforms.jsonl"):
         for name in [row["name"], *row.get("names", [])]:
             words.update(w.casefold() for w in re.findall(r"\w+", name))
     from nlp.dates import MONTHS, WEEKDAYS
