@@ -34,7 +34,6 @@ class Mention:
     sub: str = ""  # country: name/adj/place; body: "weak" | "desc" | ""
     country: str = ""
     text: str = ""
-    body_kind: str = ""  # body: its kind ("police", "court", ...), also for grammar bodies
 
 
 @dataclass
@@ -100,8 +99,7 @@ def collect(doc: Doc, g: Gazetteer, lang: str) -> Mentions:
         head = parts[0]
         if head == "REG":
             body = g.bodies[parts[1]]
-            m.bodies.append(Mention(a, b, "body", body.id, "", body.country,
-                                    body_kind=body.kind))
+            m.bodies.append(Mention(a, b, "body", body.id, "", body.country))
         elif head == "PLAT":
             m.platforms.append(Mention(a, b, "platform", parts[1]))
         elif head == "CTRY":
@@ -154,8 +152,7 @@ def _grammar_bodies(doc: Doc, g: Gazetteer, m: Mentions, lang: str) -> None:
         m.bodies = [b for b in m.bodies if b not in over]
         m.weak = [w for w in m.weak if not (w.start < c.end and c.start < w.end)]
         m.countries = [x for x in m.countries if not (x.start < c.end and c.start < x.end)]
-        m.bodies.append(Mention(c.start, c.end, "body", body.id, "", body.country,
-                                body_kind=body.kind))
+        m.bodies.append(Mention(c.start, c.end, "body", body.id, "", body.country))
         if body.kind == "court" and c.place is not None and body.id not in g.bodies:
             # a court named by its seat ("rechtbank Amsterdam", "Chelmsford Crown Court")
             # is a named body; the seat also names the country
@@ -260,7 +257,7 @@ def _resolve_descriptors(doc: Doc, g: Gazetteer, m: Mentions) -> None:
         if rid:
             body = g.bodies[rid]
             resolved.append(Mention(d.start, d.end, "body", rid, "desc" if explicit else "bare",
-                                    body.country, body_kind=body.kind))
+                                    body.country))
         elif explicit and kind in g.descriptor_names and country != "EU":
             # "the Kenyan government", "de Braziliaanse privacytoezichthouder": the
             # country's body of that kind, though no gazetteer entry lists it
@@ -270,8 +267,7 @@ def _resolve_descriptors(doc: Doc, g: Gazetteer, m: Mentions) -> None:
             body = g.bodies.get(g.body_names.get(name.lower(), ""))
             if body is None:
                 body = m.extra_bodies.setdefault(rid, Body(rid, name, country, kind))
-            resolved.append(Mention(d.start, d.end, "body", body.id, "desc", country,
-                                    body_kind=body.kind))
+            resolved.append(Mention(d.start, d.end, "body", body.id, "desc", country))
     m.bodies = resolved
 
 
