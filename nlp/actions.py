@@ -492,22 +492,20 @@ def resolve_article(events: Sequence[dict[str, Any]], article: ArticleInfo,
     touched: dict[str, Action] = {}
     joint_of: dict[tuple[str, str, str], str] = {}  # (measure, jurisdiction, evidence)
     co_of: dict[tuple[str, str, str], frozenset[str]] = {}
-    for ev in events:
-        k = (str(ev.get("measure") or ""), str(ev.get("jurisdiction") or ""),
-             _norm(ev.get("evidence")))
+    keys = [(str(ev.get("measure") or ""), str(ev.get("jurisdiction") or ""),
+             _norm(ev.get("evidence"))) for ev in events]
+    for ev, k in zip(events, keys, strict=True):
         actor = str(ev.get("actor") or "").strip()
         if k[2] and actor and not is_code(actor):
             co_of[k] = co_of.get(k, frozenset()) | {actor}
-    for ev in events:
-        measure = str(ev.get("measure") or "")
-        juris = str(ev.get("jurisdiction") or "")
+    for ev, key in zip(events, keys, strict=True):
+        measure, juris, _evidence = key
         m = _event_member(ev, article)
         pool = {a.id: a for a in state.candidates(measure, juris)}
         pool.update({a.id: a for a in touched.values()
                      if a.measure == measure and a.jurisdiction == juris})
         best, best_score = None, 0.0
         # bodies named as acting together in one sentence report one action
-        key = (measure, juris, _norm(ev.get("evidence")))
         joint = joint_of.get(key)
         fams = {family(t) for t in m.targets} - {""}
         if (joint is not None and joint in touched
@@ -533,8 +531,8 @@ def resolve_article(events: Sequence[dict[str, Any]], article: ArticleInfo,
         touched[best.id] = best
         state.put(best)
         ids.append(best.id)
-        if _norm(ev.get("evidence")):
-            joint_of.setdefault((measure, juris, _norm(ev.get("evidence"))), best.id)
+        if key[2]:
+            joint_of.setdefault(key, best.id)
     return Resolution(ids=ids, new=opened, links=_links(before, touched, state))
 
 
