@@ -122,33 +122,33 @@ def resolve_stored(conn: Connection, article: dict[str, Any],
     return res
 
 
+def _linked(conn: Connection, action_id: str, *, forward: bool) -> set[str]:
+    """``action_id`` and every id reachable from it through action_links: to the ids
+    it went to (``forward``), or from the ids that went into it."""
+    src, dst = ((action_links.c.old_id, action_links.c.new_id) if forward
+                else (action_links.c.new_id, action_links.c.old_id))
+    seen, todo = {action_id}, [action_id]
+    while todo:
+        for nxt in conn.scalars(select(dst).where(src == todo.pop())):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
 def current_ids(conn: Connection, action_id: str) -> list[str]:
     """The ids an (old) action id stands for now: itself when it still has events,
     plus every action it was merged or split into, followed transitively."""
-    seen, todo, out = {action_id}, [action_id], []
-    while todo:
-        aid = todo.pop()
-        nxt = list(conn.scalars(select(action_links.c.new_id)
-                                .where(action_links.c.old_id == aid)))
+    out = []
+    for aid in _linked(conn, action_id, forward=True):
+        went_on = conn.scalar(select(action_links.c.id)
+                              .where(action_links.c.old_id == aid).limit(1))
         alive = conn.scalar(select(events.c.pk).where(events.c.action_id == aid).limit(1))
-        if alive is not None or not nxt:
+        if alive is not None or went_on is None:
             out.append(aid)
-        for n in nxt:
-            if n not in seen:
-                seen.add(n)
-                todo.append(n)
-    return sorted(set(out))
+    return sorted(out)
 
 
 def ancestor_ids(conn: Connection, action_id: str) -> list[str]:
     """Every id that was merged or split into ``action_id`` (transitively), without it."""
-    seen, todo = {action_id}, [action_id]
-    while todo:
-        aid = todo.pop()
-        for old in conn.scalars(select(action_links.c.old_id)
-                                .where(action_links.c.new_id == aid)):
-            if old not in seen:
-                seen.add(old)
-                todo.append(old)
-    seen.discard(action_id)
-    return sorted(seen)
+    return sorted(_linked(conn, action_id, forward=False) - {action_id})
