@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from index.search.base import unmarked
 from index.search.export import flat
 
 ACTION_COLUMNS = ["action_id", "actor", "actor_name", "measure", "target", "jurisdiction",
@@ -23,7 +24,7 @@ SOURCE_COLUMNS = ["action_id", "actor", "actor_name", "measure", "target", "juri
 
 def _clean(value: Any) -> Any:
     """No search highlight marks in machine output."""
-    return value.replace("«", "").replace("»", "") if isinstance(value, str) else value
+    return unmarked(value) if isinstance(value, str) else value
 
 
 def action_row(action: dict[str, Any]) -> dict[str, Any]:
@@ -47,11 +48,6 @@ def source_rows(action: dict[str, Any]) -> Iterator[dict[str, Any]]:
                "title": s["title"], "lang": s["lang"], "published": s["published"],
                "status": s["status"], "evidence": s["evidence"]}
         yield {k: _clean(row.get(k)) for k in SOURCE_COLUMNS}
-
-
-def source_rows_all(actions: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for action in actions:
-        yield from source_rows(action)
 
 
 def rows(actions: Iterable[dict[str, Any]], per_source: bool = False

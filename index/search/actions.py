@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from index.search.action_names import actor_name, country_name, is_country
+from index.search.base import unmarked
 from index.search.query import MEASURES, STATUSES, SearchError, _date_bound, normalise_published
 from index.store import articles, events
 
@@ -105,7 +106,7 @@ def local_iso(value: Any, tz: tzinfo | None = None) -> str | None:
 def quote(text: str | None, limit: int = QUOTE_CHARS) -> str:
     """An evidence sentence for display: highlight marks gone, whitespace collapsed,
     cut at a word boundary with an ellipsis when longer than ``limit``."""
-    clean = " ".join((text or "").replace("«", "").replace("»", "").split())
+    clean = " ".join(unmarked(text).split())
     if len(clean) <= limit:
         return clean
     cut = clean[:limit - 1]

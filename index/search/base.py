@@ -20,6 +20,11 @@ EXPORT_FIELDS = ("id", "url", "title", "source", "lang", "published", "indexed_a
                  "measures", "statuses", "action_ids", "story_id", "text")
 
 
+def unmarked(text: str | None) -> str:
+    """``text`` without the search highlight marks (« »)."""
+    return (text or "").replace("«", "").replace("»", "")
+
+
 @dataclass
 class SearchResults:
     query: str

@@ -111,7 +111,7 @@ def actions(cfg: Config, actors: tuple[str, ...], measures: tuple[str, ...],
         click.echo(action_export.csv_text(found, per_source), nl=False)
         return
     if fmt in ("json", "jsonl"):
-        items = list(action_export.source_rows_all(found)) if per_source else found
+        items = list(action_export.rows(found, per_source=True)) if per_source else found
         if fmt == "json":
             click.echo(json.dumps(items, indent=2, ensure_ascii=False))
         else:

@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from index.search.base import unmarked
 from index.search.query import MEASURES, STATUSES, SearchError, SearchParams
 from toezicht.timezone import display_tz
 from toezicht.web import chart, subs
@@ -164,10 +165,6 @@ def utc_offset(iso: str | None) -> str:
     if not m:
         return ""
     return "UTC" if m.group(1) in ("Z", "+00:00") else f"UTC{m.group(1)}"
-
-
-def unmarked(text: str | None) -> str:
-    return (text or "").replace("«", "").replace("»", "")
 
 
 def _find(text: str, needle: str) -> tuple[int, int] | None:
