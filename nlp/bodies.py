@@ -13,7 +13,6 @@ largest population.
 from __future__ import annotations
 
 import json
-import tomllib
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,8 @@ import numpy as np
 from spacy.attrs import LOWER
 from spacy.strings import hash_string
 
-DATA = Path(__file__).resolve().parent / "data"
+from .gazetteer import _toml
+
 MIN_POP_LOWER_HEAD = 15_000  # a lowercase head ("Brookfield police") wants a real town
 _SUBDIV_POP = 500_000  # a province/state counts as a large place
 _STATE_POP = 5_000_000
@@ -88,7 +88,7 @@ class CountryHit:
 
 
 def slug(s: str) -> str:
-    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower()
+    s = _fold(s).lower()
     s = s.replace("'s", "s").replace("’s", "s").replace("'", "")
     return "-".join("".join(c if c.isalnum() else " " for c in s).split())
 
@@ -101,7 +101,7 @@ def _fold(s: str) -> str:
 def grammar(lang: str, tokenize: Callable[[str], Sequence[str]] | None = None) -> Grammar:
     """The grammar for ``lang``; head phrases are split with ``tokenize`` (the pipeline's
     tokenizer, so "sheriff's office" splits as the text does) or on spaces."""
-    raw = tomllib.loads((DATA / "body_grammar.toml").read_text(encoding="utf-8"))
+    raw = _toml("body_grammar.toml")
     split = tokenize or (lambda s: s.split())
     heads: dict[str, list[Head]] = {}
     for row in raw.get(lang, []):
