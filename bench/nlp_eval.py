@@ -83,19 +83,24 @@ def _write(rows: list[dict]) -> str:
         return f.name
 
 
-def score(ref, gold: list[dict], preds: list[dict], lang: str | None,  # type: ignore[no-untyped-def]
-          errors: bool = False) -> dict:
-    """The reference metric's result dict (its printed report captured unless errors)."""
+def score(ref, gold: list[dict], preds: list[dict], langs: list[str],  # type: ignore[no-untyped-def]
+          errors: bool = False) -> dict[str, dict]:
+    """The reference metric's result dict per language (its printed report captured
+    unless ``errors``); gold and predictions are written to disk once for all."""
     gp, pp = _write(gold), _write(preds)
-    args = [gp, pp, "--json"] + (["--lang", lang] if lang else [])
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        res = ref.main(args)
-    if errors:
-        ref.main([gp, pp] + (["--lang", lang] if lang else []) + ["--errors"])
-    Path(gp).unlink(missing_ok=True)
-    Path(pp).unlink(missing_ok=True)
-    return res
+    out = {}
+    try:
+        for lang in langs:
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
+                out[lang] = ref.main([gp, pp, "--json", "--lang", lang])
+            if errors:
+                print(f"-- errors, lang={lang}")
+                ref.main([gp, pp, "--lang", lang, "--errors"])
+    finally:
+        Path(gp).unlink(missing_ok=True)
+        Path(pp).unlink(missing_ok=True)
+    return out
 
 
 def table(ref, title: str, gold: list[dict], runs: dict[str, list[dict]]) -> None:  # type: ignore[no-untyped-def]
@@ -105,8 +110,7 @@ def table(ref, title: str, gold: list[dict], runs: dict[str, list[dict]]) -> Non
           + ", ".join(f"{la} {sum(r.get('lang') == la for r in gold)}" for la in langs) + ")")
     print(f"{'run':28s} {'lang':4s} " + " ".join(f"{s:>7s}" for s in SHORT))
     for name, preds in runs.items():
-        for lang in langs:
-            res = score(ref, gold, preds, lang)
+        for lang, res in score(ref, gold, preds, langs).items():
             print(f"{name:28s} {lang:4s} "
                   + " ".join(f"{res[f]['f1']:7.3f}" for f in FIELDS))
 
@@ -217,9 +221,8 @@ def main() -> None:
         if title == "dev work set":
             action_table(rows, runs)
         if args.errors:
-            for lang in sorted({r.get("lang") for r in rows}):
-                print(f"-- errors, lang={lang}")
-                score(ref, rows, runs["shipped scorer (in sample)"], lang, errors=True)
+            score(ref, rows, runs["shipped scorer (in sample)"],
+                  sorted({r.get("lang") for r in rows}), errors=True)
     if args.lockbox:
         _work, box = splits.split_lockbox(splits.load_rows(DEV))
         box_runs = {"shipped scorer": predict(box, default_scorer())}
