@@ -6,19 +6,17 @@ from __future__ import annotations
 import pytest
 from support.topic import CONTEXT
 
-from nlp.analyze import _pipe_lang, read
 from nlp.events import propose
 from nlp.gazetteer import load
-from nlp.pipeline import get_nlp
 from nlp.scorer import PRIOR_FLAG, RULES, Scorer, default_scorer
 from nlp.tools import fit_events, splits
 from nlp.tools.fit_events import Example
+from nlp.tools.learn import read_row
 
 
 def candidates(lang: str, text: str) -> list:
-    doc = get_nlp(_pipe_lang(lang))(CONTEXT[lang] + " " + text)
-    labels, ms, score, _ = read(doc, lang)
-    return propose(doc, load(), ms, labels, None, lang, score)
+    rd = read_row({"lang": lang, "text": CONTEXT[lang] + " " + text})
+    return propose(rd.doc, load(), rd.mentions, rd.labels, None, rd.plang, rd.relevance)
 
 
 # (lang, sentence, measure, flag the rules raise or "" for none)
