@@ -58,3 +58,21 @@ def test_the_shipped_example_config_passes_check():
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK:")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["search", "--size", "abc", "x"], "Error: Invalid value for '--size'"),
+    (["actions", "--offset", "-1"], "Error: Invalid value for '--offset'"),
+    (["--bogus"], "Error: No such option '--bogus'"),
+    (["nosuch"], "Error: No such command 'nosuch'"),
+    (["index", "sync", "--nope"], "Error: No such option '--nope'"),
+])
+def test_usage_errors_are_one_line_for_every_command(tmp_path, args, message):
+    from click.testing import CliRunner
+
+    from toezicht.cli import cli
+
+    out = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), *args])
+    assert out.exit_code == 1
+    assert out.stderr.strip().splitlines() == [out.stderr.strip()]
+    assert out.stderr.startswith(message)

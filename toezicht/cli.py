@@ -7,8 +7,10 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from typing import Any
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 from toezicht.config import ConfigError, load_config
 
@@ -32,7 +34,28 @@ COMMANDS = {
 }
 
 
+def _one_line(exc: click.UsageError) -> click.ClickException:
+    if isinstance(exc, NoArgsIsHelpError):  # a bare group ("toezicht index"): its help
+        raise exc
+    return click.ClickException(" ".join(exc.format_message().split()))
+
+
 class LazyGroup(click.Group):
+    """Commands imported when used; a usage error anywhere below it (a bad option, a
+    missing argument) is one line ('Error: ...') and exit 1, like every bad input."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 

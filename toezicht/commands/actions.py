@@ -31,17 +31,7 @@ def _print_cards(actions: list[dict[str, Any]], total: int, offset: int, tz: str
                        f"{s['source'] or '?'}: {s['title'] or ''} <{s['url']}>")
 
 
-class OneLineErrors(click.Command):
-    """Bad options are one line ('Error: ...'), exit 1, like every other bad input."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            raise click.ClickException(" ".join(exc.format_message().split())) from None
-
-
-@click.command(cls=OneLineErrors)
+@click.command()
 @click.option("--actor", "--regulator", "actors", multiple=True, metavar="ID",
               help="Acting regulator/actor id (e.g. ofcom, EU, xAI); repeatable.")
 @click.option("--measure", "measures", multiple=True, metavar="TYPE",
