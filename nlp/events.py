@@ -21,6 +21,7 @@ from functools import lru_cache
 from spacy.tokens import Doc, Span
 
 from . import status as st
+from .actions import family, is_code
 from .dates import find_dates
 from .gazetteer import Body, Gazetteer
 from .measures import Trigger, find_triggers
@@ -83,7 +84,7 @@ def extract(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             if sc.keep(c.feats)]
     events = [c.event for c in kept]
     _upgrade_country_actors(events, list(doc.sents), ms, published)
-    return _merge(events), {c.weak_body for c in kept if c.weak_body}
+    return _fold(_merge(events)), {c.weak_body for c in kept if c.weak_body}
 
 
 def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]],
@@ -915,3 +916,24 @@ def _merge(events: list[Event]) -> list[Event]:
         elif old.date is None and e.date is not None and e.status == old.status:
             old.date = e.date
     return list(out.values())
+
+
+
+def _fold(events: list[Event]) -> list[Event]:
+    """One report of an act, not one per wording: a country acting folds into the body
+    of that country taking the same measure in the article ("Malaysia blocked Grok ...
+    the MCMC restricted access"), and one actor's act on Grok, xAI or X into one event
+    per target family (nlp/data/target_families.toml); the first wording stays."""
+    named = {(e.jurisdiction, e.measure) for e in events
+             if e.jurisdiction and not is_code(e.actor)}
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for e in events:
+        if e.jurisdiction and is_code(e.actor) and (e.jurisdiction, e.measure) in named:
+            continue
+        key = (e.actor, e.measure, family(e.target))
+        if e.target and key in seen:
+            continue
+        seen.add(key)
+        out.append(e)
+    return out
