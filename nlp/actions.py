@@ -12,9 +12,11 @@ An event joins an action with the same measure and jurisdiction when
 - the targets agree as families (``nlp/data/target_families.toml``: Grok ⊂ xAI ⊂ X);
 - the dates agree: the article (or event) dates lie inside the action's window
   (``nlp/data/action_rules.toml``); explicit event dates far apart are two decisions;
+- the facets agree: what decision of the measure the evidence speaks of (a paywall or
+  a geoblock; early scrutiny or formal proceedings), when both are known;
 - and there is positive evidence beyond (country, measure): a shared target family,
-  a shared case key (a name or place from the evidence), or, for measures that are no
-  case, the same named body or an overlapping date window. Legal actions and
+  a shared case key (a name or place from the evidence), a shared facet, or, for
+  measures that are no case, the same named body or an overlapping date window. Legal actions and
   investigations without a target need a shared case key, so two unrelated Dutch
   court cases stay two actions.
 
@@ -64,6 +66,7 @@ class Rules:
     stopwords: frozenset[str]
     year_windows: bool = True
     keyed_measures: frozenset[str] = frozenset()
+    facets: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -97,7 +100,10 @@ def rules() -> Rules:
     kind_groups = tuple((frozenset(g["kinds"]), frozenset(g.get("measures", [])))
                         for g in cfg.get("kind_groups", []))
     win = cfg["window"]
-    return Rules(family_of=family_of, company_of=company_of, groups=groups,
+    facets = {measure: tuple((name, re.compile(r"\b(?:" + "|".join(pats) + r")\b", re.I))
+                             for name, pats in table.items())
+              for measure, table in cfg.get("facets", {}).items()}
+    return Rules(facets=facets, family_of=family_of, company_of=company_of, groups=groups,
                  body_country=body_country, body_kind=body_kind, kind_groups=kind_groups,
                  window={k: int(v) for k, v in win.items() if isinstance(v, int)},
                  explicit_days=int(win.get("explicit", 3)),
@@ -200,6 +206,7 @@ class Member:
     actors: set[str] = field(default_factory=set)
     targets: set[str] = field(default_factory=set)
     keys: set[str] = field(default_factory=set)
+    facets: set[str] = field(default_factory=set)
     lo: date | None = None
     hi: date | None = None
     explicit: set[date] = field(default_factory=set)
@@ -207,14 +214,16 @@ class Member:
 
     def to_json(self) -> dict[str, Any]:
         return {"actors": sorted(self.actors), "targets": sorted(self.targets),
-                "keys": sorted(self.keys), "lo": _iso(self.lo), "hi": _iso(self.hi),
+                "keys": sorted(self.keys), "facets": sorted(self.facets),
+                "lo": _iso(self.lo), "hi": _iso(self.hi),
                 "explicit": sorted(d.isoformat() for d in self.explicit),
                 "status": self.status}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Member:
         return cls(actors=set(data.get("actors") or []), targets=set(data.get("targets") or []),
-                   keys=set(data.get("keys") or []), lo=to_date(data.get("lo")),
+                   keys=set(data.get("keys") or []),
+                   facets=set(data.get("facets") or []), lo=to_date(data.get("lo")),
                    hi=to_date(data.get("hi")),
                    explicit={d for d in map(to_date, data.get("explicit") or []) if d},
                    status=str(data.get("status") or ""))
@@ -248,6 +257,10 @@ class Action:
     @property
     def keys(self) -> set[str]:
         return {k for m in self.members.values() for k in m.keys}
+
+    @property
+    def facets(self) -> set[str]:
+        return {f for m in self.members.values() for f in m.facets}
 
     @property
     def window(self) -> tuple[date | None, date | None]:
@@ -346,6 +359,11 @@ def case_keys(evidence: str) -> set[str]:
     return out
 
 
+def facets(measure: str, evidence: str) -> set[str]:
+    """Which decisions of ``measure`` an evidence text speaks of (action_rules.toml)."""
+    return {name for name, rx in rules().facets.get(measure, ()) if rx.search(evidence or "")}
+
+
 def _event_member(ev: dict[str, Any], art: ArticleInfo) -> Member:
     explicit = to_date(ev.get("date"))
     lo, hi = (explicit, explicit) if explicit else (art.lo, art.hi)
@@ -353,6 +371,7 @@ def _event_member(ev: dict[str, Any], art: ArticleInfo) -> Member:
     return Member(actors={str(ev.get("actor") or "").strip()} - {""},
                   targets={target} if target else set(),
                   keys=case_keys(str(ev.get("evidence") or "")),
+                  facets=facets(str(ev.get("measure") or ""), str(ev.get("evidence") or "")),
                   lo=lo, hi=hi, explicit={explicit} if explicit else set(),
                   status=str(ev.get("status") or ""))
 
@@ -438,15 +457,18 @@ def _score(ev: dict[str, Any], m: Member, action: Action, art: ArticleInfo,
     fams = action.families
     if ev_fams and fams and not ev_fams & fams:
         return None
+    shared_facets = m.facets & action.facets
+    if m.facets and action.facets and not shared_facets:
+        return None  # two decisions of one measure (a paywall, a geoblock)
     dates = _dates_agree(m, action)
     if dates is False:
         return None
-    if dates is None and action.measure in rules().dated_measures:
+    if dates is None and action.measure in rules().dated_measures and not shared_facets:
         return None
     shared_fam = bool(ev_fams & fams)
     shared_keys = len(m.keys & action.keys)
     case = action.measure in rules().case_measures
-    if shared_fam or shared_keys:
+    if shared_fam or shared_keys or shared_facets:
         evidence = True
     elif case:
         evidence = False  # a case without a target is told by its keys only
@@ -460,6 +482,7 @@ def _score(ev: dict[str, Any], m: Member, action: Action, art: ArticleInfo,
     if not evidence:
         return None
     return (3.0 * same_body + 2.0 * shared_fam + 1.5 * min(shared_keys, 3)
+            + 1.5 * bool(shared_facets)
             + 1.0 * bool(dates) + 0.5 * (actor in action.actors)
             + 0.1 * min(len(action.members), 10))
 
@@ -555,6 +578,7 @@ def _absorb(into: Member, m: Member) -> None:
     into.actors |= m.actors
     into.targets |= m.targets
     into.keys |= m.keys
+    into.facets |= m.facets
     into.explicit |= m.explicit
     into.lo = min(d for d in (into.lo, m.lo) if d) if into.lo or m.lo else None
     into.hi = max(d for d in (into.hi, m.hi) if d) if into.hi or m.hi else None
