@@ -468,3 +468,41 @@ def test_alerts_cli(tmp_path: Path, hook: WebhookReceiver) -> None:
     assert len(hook.accepted) == 4  # the replay is a deliberate re-send (new delivery id)
     result = runner.invoke(cli, [*base, "actions"])
     assert "ofcom investigation Grok (GB)" in result.output
+
+
+SINCE_FORMS = "use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM]"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--since", "notadate"], f"'notadate' is not a date: {SINCE_FORMS}"),
+    (["--since", "2026-13-45"], f"'2026-13-45' is not a date: {SINCE_FORMS}"),
+    (["--since", "2026-01-12T25:00"], f"'2026-01-12T25:00' is not a date: {SINCE_FORMS}"),
+    (["--since", ""], f"'' is not a date: {SINCE_FORMS}"),
+])
+def test_replay_bad_since_is_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    """A bad --since used to requeue nothing and exit 0; now it is refused before the
+    store is opened."""
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "alerts", "replay", *args])
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [f"Error: Invalid value for '--since': {message}"]
+
+
+@pytest.mark.parametrize(("since", "requeued"), [
+    ("2026-01-12", 1),
+    ("2026-01-13", 0),
+    ("2026-01-12T09:59:59", 1),  # naive: UTC
+    ("2026-01-12T10:00:01Z", 0),
+    ("2026-01-12T11:30+02:00", 1),  # 09:30 UTC: compared in UTC, not as text
+    ("2026-01-12T10:30+00:00", 0),
+])
+def test_replay_since_compares_in_utc(tmp_path: Path, since: str, requeued: int) -> None:
+    cfg_path = write_config(tmp_path, None)
+    store = Store(load_config(cfg_path).resolved_store_url)
+    created = dt.datetime(2026, 1, 12, 10, 0, tzinfo=dt.UTC)
+    alert_store.enqueue(store.engine, [alert_store.outbox_row(
+        "grok", "atom", "a1", "new", "actual", {"kind": "new"}, now=created)])
+    result = CliRunner().invoke(cli, ["--config", str(cfg_path), "alerts", "replay",
+                                      "--since", since, "--no-deliver"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"requeued {requeued}\n"

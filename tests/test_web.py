@@ -395,3 +395,71 @@ def test_every_asset_is_local(web):
         for ref in refs:
             assert web.get(ref).status_code == 200
         assert not doc.cssselect("script:not([src])")  # nothing inline (CSP script-src self)
+
+
+# -- the JSON endpoints the web adds, and `toezicht serve` itself (no Elasticsearch) --------
+@pytest.fixture(scope="module")
+def lite(tmp_path_factory):
+    """The app `toezicht serve --backend sqlite` runs, over a store with three alerts."""
+    from index import alert_store
+    from index.search.sqlite_backend import SqliteBackend
+    from index.store import Store
+
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('lite') / 'toezicht.db'}")
+    alert_store.enqueue(store.engine, [alert_store.outbox_row(
+        "grok", "atom", f"a{i}", "new", "actual", {"kind": "new"}) for i in range(3)])
+    backend = SqliteBackend(store)
+    served = serve_web(backend, store, None)
+    with httpx.Client(base_url=served.url, timeout=30) as client:
+        yield client
+    served.stop()
+    backend.close()
+
+
+@pytest.mark.parametrize("limit,message", [
+    ("-1", "limit: Input should be greater than or equal to 1"),
+    ("0", "limit: Input should be greater than or equal to 1"),
+    ("1001", "limit: Input should be less than or equal to 1000"),
+    ("ten", "limit: Input should be a valid integer"),
+    ("", "limit: Input should be a valid integer"),
+])
+def test_api_alerts_limit_out_of_range_is_a_422(lite, limit, message):
+    r = lite.get("/api/alerts", params={"limit": limit})
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error.startswith(message) and "\n" not in error
+
+
+def test_api_alerts_limit_in_range(lite):
+    assert len(lite.get("/api/alerts").json()["alerts"]) == 3
+    for limit, count in (("1", 1), ("2", 2), ("1000", 3)):
+        r = lite.get("/api/alerts", params={"limit": limit})
+        assert r.status_code == 200 and len(r.json()["alerts"]) == count
+
+
+def test_openapi_documents_the_web_json_endpoints(lite):
+    doc = lite.get("/openapi.json").json()
+    get = doc["paths"]["/api/alerts"]["get"]
+    (limit,) = [p for p in get["parameters"] if p["name"] == "limit"]
+    assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 1000)
+    assert set(get["responses"]) == {"200", "422"}
+    assert get["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ApiError"}  # {"error": ...}, what the API really sends
+    assert {"/api/sources/health", "/api/subscriptions"} <= set(doc["paths"])
+
+
+def test_serve_refuses_a_busy_port_in_one_line(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "toezicht", "--data-dir", str(tmp_path),
+                              "serve", "--port", str(port)],
+                             capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1, out.stderr
+    assert out.stdout == ""
+    assert out.stderr.splitlines() == [f"Error: port {port} on 127.0.0.1 is in use"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from toezicht.cli import cli
 from toezicht.commands.extract import extract
 
 EN = ("Ofcom opened an investigation into X after Grok was used to make sexual deepfakes "
@@ -84,3 +86,42 @@ def test_missing_jsonl_file() -> None:
 def test_wrong_text_type() -> None:
     res = CliRunner().invoke(extract, ["--jsonl", "-"], input='{"id": 1, "text": 5}\n')
     assert res.exit_code != 0 and "text" in res.output
+
+
+DATE_FORMS = "use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM]"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--lang", "xx"], "Invalid value for '--lang': 'xx' is not a language the extractor "
+                       "supports: use nl or en"),
+    (["--lang", "de"], "Invalid value for '--lang': 'de' is not a language the extractor "
+                       "supports: use nl or en"),
+    (["--lang", ""], "Invalid value for '--lang': '' is not a language the extractor "
+                     "supports: use nl or en"),
+    (["--published", "2026-13-45"], f"Invalid value for '--published': '2026-13-45' is not a "
+                                    f"date: {DATE_FORMS}"),
+    (["--published", "2026-02-30"], f"Invalid value for '--published': '2026-02-30' is not a "
+                                    f"date: {DATE_FORMS}"),
+    (["--published", "gisteren"], f"Invalid value for '--published': 'gisteren' is not a "
+                                  f"date: {DATE_FORMS}"),
+    (["--published", "2026-01-12T25:00"], "Invalid value for '--published': "
+                                          f"'2026-01-12T25:00' is not a date: {DATE_FORMS}"),
+])
+def test_bad_lang_or_published_is_one_line(tmp_path: Path, args: list[str],
+                                           message: str) -> None:
+    """Through the root command, as `toezicht extract ...` runs: exit 1, nothing on
+    stdout (no article is extracted), one line on stderr."""
+    res = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "extract", *args], input=EN)
+    assert res.exit_code == 1, res.output
+    assert res.stdout == ""
+    assert res.stderr.splitlines() == [f"Error: {message}"]
+
+
+def test_lang_and_published_forms_that_are_accepted(tmp_path: Path) -> None:
+    for args in (["--lang", "NL", "--published", "2026-01-12"],
+                 ["--lang", "nl", "--published", "2026-01-12T10:30:00Z"],
+                 ["--lang", "nl", "--published", "2026-01-12T10:30+01:00"]):
+        res = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "extract", *args],
+                                 input=NL)
+        assert res.exit_code == 0, (args, res.output)
+        assert lines(res.stdout)[0]["lang"] == "nl"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from typing import Any
 
 import click
 
+from toezicht.commands.params import IsoDate, utc_iso
 from toezicht.config import Config, ConfigError
 
 
@@ -107,11 +109,13 @@ def test(cfg: Config, subscription: str, channel: str | None) -> None:
 
 @alerts.command("replay")
 @click.argument("ids", nargs=-1, type=int)
-@click.option("--since", help="Every item created at or after this ISO date/time.")
+@click.option("--since", type=IsoDate(),
+              help="Every item created at or after this date or ISO date-time (UTC unless "
+                   "it has an offset).")
 @click.option("--subscription", help="Only items of this subscription.")
 @click.option("--no-deliver", is_flag=True, help="Only requeue; deliver later.")
 @click.pass_obj
-def replay(cfg: Config, ids: tuple[int, ...], since: str | None, subscription: str | None,
+def replay(cfg: Config, ids: tuple[int, ...], since: date | None, subscription: str | None,
            no_deliver: bool) -> None:
     """Re-send items by ID, or all since a date (each gets a new delivery id)."""
     from index import alert_store
@@ -120,7 +124,8 @@ def replay(cfg: Config, ids: tuple[int, ...], since: str | None, subscription: s
     if not ids and not since:
         raise click.UsageError("give outbox ids or --since DATE")
     store, settings = _load(cfg)
-    done = alert_store.requeue(store.engine, ids=ids or None, since=since,
+    done = alert_store.requeue(store.engine, ids=ids or None,
+                               since=utc_iso(since) if since else None,
                                subscription=subscription)
     missing = sorted(set(ids) - set(done))
     if missing:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
 import click
+
+from toezicht.commands.params import ExtractorLanguage, IsoDate
 
 # Progress is shown for --jsonl inputs with at least this many lines (TTY only).
 PROGRESS_MIN = 50
@@ -59,14 +62,16 @@ def _count_lines(path: str) -> int | None:
 @click.option("--jsonl", "jsonl", metavar="IN",
               help='JSONL input, one {"id", "text", "lang"?, "published"?, "title"?} per line '
                    '("-" for stdin).')
-@click.option("--lang", help="Force the language (nl, en) instead of detecting it.")
-@click.option("--published", help="Publication date (ISO) for FILE/stdin input.")
+@click.option("--lang", type=ExtractorLanguage(),
+              help="Force the language (nl, en) instead of detecting it.")
+@click.option("--published", type=IsoDate(),
+              help="Publication date (YYYY-MM-DD or ISO date-time) for FILE/stdin input.")
 @click.option("--actions", "resolve", is_flag=True,
               help='Resolve events into actions across the input, one article at a time in '
                    'input order (as the crawl does), and add "action" (an action id) to '
                    'every event. Dates come from "published", else from the text.')
 def extract(files: tuple[str, ...], jsonl: str | None, lang: str | None,
-            published: str | None, resolve: bool = False) -> None:
+            published: date | None, resolve: bool = False) -> None:
     """Extract regulators, countries, platforms, measures and events.
 
     Reads text FILEs, or a JSONL file with --jsonl, or plain text on stdin, and
@@ -109,7 +114,7 @@ def extract(files: tuple[str, ...], jsonl: str | None, lang: str | None,
                 if lang:
                     kw["lang"] = lang
                 if published and "published" not in kw:
-                    kw["published"] = published
+                    kw["published"] = published.isoformat()
                 ids.append(rid)
                 if resolve:
                     infos.append(article_info({"id": rid, "text": text, **kw}))

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+
 import click
 
 from toezicht.config import Config
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail in one line if ``host:port`` cannot be listened on (the port is taken, the
+    address is not local ...), by binding it the way uvicorn will (same address family,
+    SO_REUSEADDR) and letting go. Checked before anything starts; a server that takes
+    the port in between still makes uvicorn fail."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise click.ClickException(f"port {port} on {host} is in use") from None
+            raise click.ClickException(f"cannot listen on {host} port {port}: "
+                                       f"{exc.strerror or exc}") from None
 
 
 @click.command()
@@ -36,6 +56,7 @@ def serve(cfg: Config, host: str, port: int, backend: str | None, log_level: str
     except ImportError as exc:
         raise click.ClickException(f"serve needs fastapi and uvicorn ({exc.name} is missing): "
                                    "pip install fastapi uvicorn") from None
+    check_port(host, port)
     from index.es import SearchBackendError, check_reachable
     from index.search import SearchError, open_backend
     from index.search.sqlite_backend import SqliteSearchError

@@ -16,15 +16,16 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from index.search.action_models import ApiError
 from index.search.base import unmarked
 from index.search.query import MEASURES, STATUSES, SearchError, SearchParams
 from toezicht.timezone import display_tz
@@ -40,6 +41,7 @@ FILTERS = {"lang": ("langs", "lang"), "country": ("countries", "countries"),
            "source": ("sources", "source")}
 FACET_PARAM = {facet: param for param, (_, facet) in FILTERS.items()}
 PAGE_SIZE = 20
+ALERTS_MAX_LIMIT = 1000  # most outbox items /api/alerts returns at once
 CSRF_COOKIE = "toezicht_csrf"
 UI_COOKIE = "toezicht_ui"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -550,9 +552,14 @@ def mount(app: FastAPI, backend: Any, store: Any, cfg: Any = None, *,
         return {"subscriptions": configured + web_subs(), "config_error": config_error,
                 "writable": guard.writable, "token_required": guard.needs_token}
 
-    @app.get("/api/alerts", summary="Recent alerts from the outbox, newest first")
-    def alerts_json(limit: int = 50) -> dict[str, Any]:
-        return {"alerts": outbox(max(1, min(limit, 1000)))}
+    @app.get("/api/alerts", summary="Recent alerts from the outbox, newest first",
+             responses={422: {"model": ApiError, "description": "limit is not a whole "
+                              f"number from 1 to {ALERTS_MAX_LIMIT}"}})
+    def alerts_json(limit: Annotated[int, Query(
+            ge=1, le=ALERTS_MAX_LIMIT,
+            description=f"At most this many alerts (1 to {ALERTS_MAX_LIMIT})")] = 50
+                    ) -> dict[str, Any]:
+        return {"alerts": outbox(limit)}
 
     def sub_form(request: Request, entry: dict[str, Any], *, original: str | None,
                  error: str | None = None, status: int = 200) -> HTMLResponse:
