@@ -38,11 +38,10 @@ sys.path.insert(0, str(ROOT))
 from nlp import analyze_many  # noqa: E402
 from nlp.actions import resolve_records  # noqa: E402
 from nlp.scorer import RULES, Scorer, default_scorer  # noqa: E402
-from nlp.tools import fit_events, splits  # noqa: E402
+from nlp.tools import fit_events, fit_relevance, splits  # noqa: E402
 from toezicht.commands.extract import record_kwargs  # noqa: E402
 
 SHARED_EVAL = Path("/work/shared/eval")
-DEV = SHARED_EVAL / "dev.jsonl"
 OWN_GOLD = ROOT / "tests" / "nlp" / "gold.jsonl"
 FIELDS = ("relevance", "regulators", "countries", "platforms", "measures", "events",
           "events+status", "events+actor")
@@ -67,10 +66,12 @@ def load_scorer():  # type: ignore[no-untyped-def]
     return mod
 
 
-def predict(rows: list[dict], scorer: Scorer | None = None) -> list[dict]:
+def predict(rows: list[dict], scorer: Scorer | None = None,
+            relevance_weights: dict | None = None) -> list[dict]:
     out = []
     items = ((r.get("text", ""), record_kwargs(r)) for r in rows)
-    for r, a in zip(rows, analyze_many(items, scorer=scorer), strict=True):
+    for r, a in zip(rows, analyze_many(items, scorer=scorer,
+                                       relevance_weights=relevance_weights), strict=True):
         out.append({"id": r["id"], **a.to_dict()})
     return out
 
@@ -141,7 +142,8 @@ def action_table(gold: list[dict], runs: dict[str, list[dict]]) -> None:
 
 
 def cross_validate(rows: list[dict], k: int) -> list[dict]:
-    """Pooled out-of-fold predictions: the scorer fitted without each fold predicts it."""
+    """Pooled out-of-fold predictions: the event scorer and the relevance weights
+    fitted without each fold predict it."""
     fold = splits.folds(rows, k)
     data = fit_events.examples(rows)
     fold_of = {r["id"]: f for r, f in zip(rows, fold, strict=True)}
@@ -149,8 +151,9 @@ def cross_validate(rows: list[dict], k: int) -> list[dict]:
     for f in range(k):
         train = [ex for ex in data if fold_of[ex.article] != f]
         sc = fit_events.fit(train)
+        rel = fit_relevance.fit_rows([r for r in rows if fold_of[r["id"]] != f])
         part = [r for r in rows if fold_of[r["id"]] == f]
-        for p in predict(part, sc):
+        for p in predict(part, sc, rel):
             preds[p["id"]] = p
         print(f"   fold {f}: {len(part)} articles, {len(sc.weights)} weights moved",
               file=sys.stderr)
@@ -209,7 +212,7 @@ def main() -> None:
     if args.gold:
         sets = [(str(p), splits.load_rows(p)) for p in args.gold]
     else:
-        work, _box = splits.split_lockbox(splits.load_rows(DEV))
+        work, _box = splits.split_lockbox(splits.load_rows(splits.DEV))
         sets = [("dev work set", work)] + ([(str(OWN_GOLD), splits.load_rows(OWN_GOLD))]
                                            if OWN_GOLD.exists() else [])
     for title, rows in sets:
@@ -224,7 +227,7 @@ def main() -> None:
             score(ref, rows, runs["shipped scorer (in sample)"],
                   sorted({r.get("lang") for r in rows}), errors=True)
     if args.lockbox:
-        _work, box = splits.split_lockbox(splits.load_rows(DEV))
+        _work, box = splits.split_lockbox(splits.load_rows(splits.DEV))
         box_runs = {"shipped scorer": predict(box, default_scorer())}
         table(ref, "dev LOCKBOX (shipped scorer, fitted on the work set)", box, box_runs)
         action_table(box, box_runs)

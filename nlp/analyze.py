@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import islice
@@ -62,23 +62,25 @@ def _pipe_lang(lang: str) -> str:
     return lang if lang in ("nl", "en") else "en"
 
 
-def read(doc: Doc, plang: str) -> tuple[list[tuple[str, ...]], Mentions, float, bool]:
+def read(doc: Doc, plang: str, weights: Mapping[str, Any] | None = None
+         ) -> tuple[list[tuple[str, ...]], Mentions, float, bool]:
     """What every later stage reads: token cue labels, mentions, the relevance score
-    and verdict."""
+    and verdict (``weights`` replace the shipped relevance weights)."""
     g: Gazetteer = load()
     tc = _classifier(plang)
     labels = [tc(t.lower_) for t in doc]
     ms = collect(doc, g, plang)
-    feats = relevance.features(doc, labels, ms.phrases)
-    score = relevance.score(feats, g.relevance)
-    return labels, ms, score, score >= float(g.relevance.get("threshold", 0.5))
+    w = g.relevance if weights is None else weights
+    score = relevance.score(relevance.features(doc, labels, ms.phrases), w)
+    return labels, ms, score, score >= float(w.get("threshold", 0.5))
 
 
 def _analyse_doc(doc: Doc, lang: str, published: date | None,
-                 scorer: Scorer | None = None) -> Analysis:
+                 scorer: Scorer | None = None,
+                 relevance_weights: Mapping[str, Any] | None = None) -> Analysis:
     g: Gazetteer = load()
     plang = _pipe_lang(lang)
-    labels, ms, score, relevant = read(doc, plang)
+    labels, ms, score, relevant = read(doc, plang, relevance_weights)
     events, used_weak = (extract(doc, g, ms, labels, published, plang, scorer, score)
                          if relevant else ([], set()))
     regs: dict[str, Regulator] = {}
@@ -114,20 +116,23 @@ def _prepare(text: Any, lang: str | None, title: str | None) -> tuple[str, str]:
 
 def analyze(text: str, lang: str | None = None,
             published: str | datetime | date | None = None,
-            title: str | None = None, scorer: Scorer | None = None) -> Analysis:
+            title: str | None = None, scorer: Scorer | None = None,
+            relevance_weights: Mapping[str, Any] | None = None) -> Analysis:
     """Analyse one article; pure apart from loading the package data once.
-    ``scorer`` replaces the shipped event scorer (cross-validation fits its own)."""
+    ``scorer`` and ``relevance_weights`` replace the shipped event scorer and
+    relevance weights (cross-validation fits its own)."""
     clean, lang = _prepare(text, lang, title)
     doc = get_nlp(_pipe_lang(lang))(clean)
-    return _analyse_doc(doc, lang, to_date(published), scorer)
+    return _analyse_doc(doc, lang, to_date(published), scorer, relevance_weights)
 
 
 def analyze_many(items: Iterable[tuple[str, dict[str, Any]]],
-                 batch_size: int = 64, scorer: Scorer | None = None) -> Iterator[Analysis]:
+                 batch_size: int = 64, scorer: Scorer | None = None,
+                 relevance_weights: Mapping[str, Any] | None = None) -> Iterator[Analysis]:
     """Analyse many ``(text, kwargs)`` items in order, batching through ``nlp.pipe``.
 
     ``kwargs`` takes the keyword arguments of :func:`analyze` (lang, published, title);
-    ``scorer`` as in :func:`analyze`.
+    ``scorer`` and ``relevance_weights`` as in :func:`analyze`.
     """
     it = iter(items)
     while True:
@@ -146,5 +151,6 @@ def analyze_many(items: Iterable[tuple[str, dict[str, Any]]],
                 continue
             docs = get_nlp(plang).pipe(prepared[i][0] for i in idx)
             for i, doc in zip(idx, docs, strict=True):
-                results[i] = _analyse_doc(doc, prepared[i][1], prepared[i][2], scorer)
+                results[i] = _analyse_doc(doc, prepared[i][1], prepared[i][2], scorer,
+                                          relevance_weights)
         yield from (r for r in results if r is not None)

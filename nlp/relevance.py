@@ -42,7 +42,7 @@ def features(doc: Doc, labels: list[tuple[str, ...]],
     if raw["sex_img"] > 0:
         raw["negative"] = 0.0
     raw["no_sexual"] = float(raw["sexual"] == 0 and raw["strong"] == 0)
-    raw["no_ai"] = float(raw["ai"] == 0 and raw["deep"] == 0)
+    raw["no_ai"] = float(raw["ai"] == 0 and raw["deep"] == 0 and raw["strong"] == 0)
     return {k: (v if k.startswith("no_") else math.log1p(v)) for k, v in raw.items()}
 
 

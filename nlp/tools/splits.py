@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+DEV = Path("/work/shared/eval/dev.jsonl")  # the annotated dev set (measuring only)
 SEED = 20261204
 LOCKBOX_SIZE = 30
 SHINGLE = 5

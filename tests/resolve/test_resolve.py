@@ -18,9 +18,9 @@ from index import alert_store
 from index.resolution import action_links, current_ids
 from index.store import Store
 from nlp.actions import family, resolve_records
+from nlp.tools.splits import DEV
 
 CASES = tomllib.loads((Path(__file__).parent / "cases.toml").read_text(encoding="utf-8"))["case"]
-DEV = Path("/work/shared/eval/dev.jsonl")
 SCORER = Path("/work/shared/eval/score_actions.py")
 
 
