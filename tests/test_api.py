@@ -146,3 +146,45 @@ def test_bad_input_is_a_clear_4xx(api, path, params, status, message):
     assert r.status_code == status, r.text
     error = r.json()["error"]
     assert message in error and "\n" not in error
+
+
+@pytest.mark.parametrize("path,params,message", [
+    ("/api/search", {"from": "gisteren"}, "from 'gisteren' is not a date: use YYYY-MM-DD"),
+    ("/api/search", {"to": "2026-13-45"}, "to '2026-13-45' is not a date: use YYYY-MM-DD"),
+    ("/api/facets", {"from": "2026-02-30"}, "from '2026-02-30' is not a date"),
+    ("/api/timeline", {"to": "morgen"}, "to 'morgen' is not a date"),
+    ("/api/export", {"from": "gisteren"}, "from 'gisteren' is not a date"),
+    ("/api/actions", {"from": "gisteren"}, "from 'gisteren' is not a date"),
+    ("/api/actions", {"to": "2026-13"}, "to '2026-13' is not a date"),
+])
+def test_errors_name_the_query_parameter_not_the_cli_option(api, path, params, message):
+    r = api.get(path, params=params)
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error == message or error.startswith(message + ":"), error
+    assert "--" not in error
+
+
+@pytest.mark.parametrize("path,statuses", [
+    ("/api/search", {"200", "400", "422", "503"}),
+    ("/api/facets", {"200", "400", "422", "503"}),
+    ("/api/timeline", {"200", "400", "422", "503"}),
+    ("/api/actions", {"200", "400", "422"}),
+    ("/api/articles/{article_id}", {"200", "404", "422"}),
+    ("/api/export", {"200", "400", "422", "503"}),
+    ("/api/health", {"200", "503"}),
+])
+def test_openapi_lists_every_status(api, path, statuses):
+    responses = api.get("/openapi.json").json()["paths"][path]["get"]["responses"]
+    assert set(responses) == statuses
+    for code in statuses - {"200"}:  # every error is {"error": "..."}, not FastAPI's default
+        assert responses[code]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ApiError"}, (path, code)
+
+
+def test_openapi_lists_the_export_media_types(api):
+    ok = api.get("/openapi.json").json()["paths"]["/api/export"]["get"]["responses"]["200"]
+    assert set(ok["content"]) == {"text/csv", "application/x-ndjson"}
+    for fmt, media in (("csv", "text/csv"), ("jsonl", "application/x-ndjson")):
+        r = api.get("/api/export", params={"q": "ofcom", "format": fmt})
+        assert r.headers["content-type"].split(";")[0] == media

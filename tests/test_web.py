@@ -463,3 +463,9 @@ def test_serve_refuses_a_busy_port_in_one_line(tmp_path):
     assert out.returncode == 1, out.stderr
     assert out.stdout == ""
     assert out.stderr.splitlines() == [f"Error: port {port} on 127.0.0.1 is in use"]
+
+
+def test_page_errors_name_the_url_parameter(lite):
+    doc, _ = page(lite, "/?q=grok&from=gisteren", status=400)
+    error = doc.get_element_by_id("search-error").text_content()
+    assert "from 'gisteren' is not a date" in error and "--" not in error

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from index.search.action_names import actor_name, country_name, is_country
 from index.search.base import unmarked
-from index.search.query import MEASURES, STATUSES, SearchError, _date_bound, normalise_published
+from index.search.query import MEASURES, STATUSES, SearchError, date_bounds, normalise_published
 from index.store import articles, events
 
 STATUS_RANK = {"potential": 1, "planned": 2, "actual": 3}
@@ -43,6 +43,7 @@ class ActionFilter:
     relevant_only: bool = True
     limit: int | None = None
     offset: int = 0
+    names: str = "cli"  # how errors name the parameters: a query.DATE_NAMES key
 
     def check(self, max_limit: int | None = None) -> ActionFilter:
         for m in self.measures:
@@ -56,8 +57,7 @@ class ActionFilter:
                               else "limit must be 1 or more")
         if self.offset < 0:
             raise SearchError("offset must be 0 or more")
-        _date_bound(self.date_from, "--from", upper=False)
-        _date_bound(self.date_to, "--to", upper=True)
+        date_bounds(self.date_from, self.date_to, self.names)
         return self
 
 
@@ -184,8 +184,7 @@ def find_actions(engine: Any, flt: ActionFilter | None = None, *, lang: str = "e
     ``flt.offset`` of at most ``flt.limit`` actions, and the total that match. Names
     are in ``lang`` (en or nl), first-seen times in ``tz`` (UTC when none)."""
     flt = (flt or ActionFilter()).check(max_limit)
-    start = _date_bound(flt.date_from, "--from", upper=False)
-    end = _date_bound(flt.date_to, "--to", upper=True)
+    start, end = date_bounds(flt.date_from, flt.date_to, flt.names)
     query = (select(events.c.action_id, events.c.actor, events.c.measure, events.c.target,
                     events.c.jurisdiction, events.c.status, events.c.date,
                     events.c.confidence, events.c.evidence, articles.c.id.label("article_id"),

@@ -1,10 +1,11 @@
 """The HTTP JSON API (FastAPI): search, facets, timeline, actions, articles, export.
 
-Every error is JSON ``{"error": "<one line>"}``: 400 for a bad query, 422 for a
-parameter that fails validation, 404 for an unknown article, 503 when the search
-backend cannot be reached. ``/api/actions`` pages with ``offset`` and ``limit``
-(1 to 1000, default 100; out of range is a 400) and returns the real ``total``. The
-OpenAPI document is at ``/openapi.json`` and the interactive docs at ``/docs``."""
+Every error is JSON ``{"error": "<one line>"}`` (:class:`ApiError`): 400 for a bad
+query, 422 for a parameter that fails validation, 404 for an unknown article, 503 when
+the search backend cannot be reached; messages name the query parameter ("from"), not
+the CLI option. ``/api/actions`` pages with ``offset`` and ``limit`` (1 to 1000,
+default 100; out of range is a 400) and returns the real ``total``. Every status and
+media type a route answers with is in the OpenAPI document at ``/openapi.json``."""
 
 from __future__ import annotations
 
@@ -29,6 +30,25 @@ Q = Annotated[str, Query(max_length=2000, description="Query (simple_query_strin
 From = Annotated[str | None, Query(alias="from", description="Published on or after")]
 To = Annotated[str | None, Query(alias="to", description="Published on or before")]
 All = Annotated[bool, Query(alias="all", description="Include non-relevant articles")]
+
+# What each error status means, for the OpenAPI document; the body is always ApiError.
+ERRORS = {
+    400: "A bad query or filter value (unbalanced parentheses, an unknown measure, a "
+         "date that is not a date ...)",
+    404: "No such article",
+    422: "A parameter of the wrong type, out of range or not one of its choices",
+    503: "The search backend cannot be reached",
+}
+
+
+def errors(*codes: int, **why: str) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route answering with these error codes; ``why`` (as
+    ``e400="..."``) overrides the description of one."""
+    return {code: {"model": ApiError, "description": why.get(f"e{code}", ERRORS[code])}
+            for code in codes}
+
+
+SEARCH_ERRORS = errors(400, 422, 503)
 
 
 def _one_line(exc: RequestValidationError) -> str:
@@ -73,9 +93,10 @@ def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht",
         return SearchParams(query=q, date_from=date_from, date_to=date_to, langs=lang,
                             countries=country, regulators=regulator, platforms=platform,
                             measures=measure, statuses=status, sources=source,
-                            relevant_only=not include_all, **extra)
+                            relevant_only=not include_all, names="api", **extra)
 
-    @app.get("/api/search", summary="Search articles (hits, total, facets, highlights)")
+    @app.get("/api/search", summary="Search articles (hits, total, facets, highlights)",
+             responses=SEARCH_ERRORS)
     def search(q: Q = "", date_from: From = None, date_to: To = None, lang: Values = [],  # noqa: B006
                country: Values = [], regulator: Values = [], platform: Values = [],  # noqa: B006
                measure: Values = [], status: Values = [], source: Values = [],  # noqa: B006
@@ -90,7 +111,8 @@ def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht",
                    highlight=highlight, facets=facets)
         return backend.search(p).as_dict()
 
-    @app.get("/api/facets", summary="Facet counts for every filter field")
+    @app.get("/api/facets", summary="Facet counts for every filter field",
+             responses=SEARCH_ERRORS)
     def facets(q: Q = "", date_from: From = None, date_to: To = None, lang: Values = [],  # noqa: B006
                country: Values = [], regulator: Values = [], platform: Values = [],  # noqa: B006
                measure: Values = [], status: Values = [], source: Values = [],  # noqa: B006
@@ -102,7 +124,7 @@ def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht",
         return {"total": result.total, "facets": result.facets}
 
     @app.get("/api/timeline", summary="Article counts per day/week/month, split by lang or "
-                                      "country")
+                                      "country", responses=SEARCH_ERRORS)
     def timeline(q: Q = "", date_from: From = None, date_to: To = None, lang: Values = [],  # noqa: B006
                  country: Values = [], regulator: Values = [], platform: Values = [],  # noqa: B006
                  measure: Values = [], status: Values = [], source: Values = [],  # noqa: B006
@@ -115,10 +137,10 @@ def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht",
 
     @app.get("/api/actions", summary="Canonical regulatory actions with their sources, "
                                      "one page at a time", response_model=ActionsPage,
-             responses={400: {"model": ApiError, "description": "A bad filter, or limit "
-                              "outside 1..1000, or offset below 0"},
-                        422: {"model": ApiError, "description": "A parameter that is not "
-                              "a number where one is needed"}})
+             responses=errors(400, 422, e400="A bad filter, or limit outside 1..1000, or "
+                                             "offset below 0",
+                              e422="A parameter that is not a number where one is needed, "
+                                   "or not one of its choices"))
     def actions(actor: Values = [], measure: Values = [], status: Values = [],  # noqa: B006
                 country: Values = [], target: Values = [], lang: Values = [],  # noqa: B006
                 date_from: From = None, date_to: To = None, include_all: All = False,
@@ -137,11 +159,12 @@ def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht",
         page = find_actions(store.engine, ActionFilter(
             actors=actor, measures=measure, statuses=status, jurisdictions=country,
             targets=target, langs=lang, date_from=date_from, date_to=date_to,
-            relevant_only=not include_all, limit=limit, offset=offset),
+            relevant_only=not include_all, limit=limit, offset=offset, names="api"),
             lang=names, tz=zone, max_limit=ACTIONS_MAX_LIMIT)
         return page.as_dict()
 
-    @app.get("/api/articles/{article_id}", summary="One article from the store, with events")
+    @app.get("/api/articles/{article_id}", summary="One article from the store, with events",
+             responses=errors(404, 422, e422="article_id is not a hex article id"))
     def article(article_id: Annotated[str, Path(max_length=40, pattern=r"^[0-9a-f]{1,40}$")]
                 ) -> Any:
         from index.search.actions import get_article
@@ -151,7 +174,13 @@ def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht",
             return JSONResponse({"error": f"no article {article_id}"}, status_code=404)
         return found
 
-    @app.get("/api/export", summary="Every hit as CSV or JSON Lines (streamed)")
+    @app.get("/api/export", summary="Every hit as CSV or JSON Lines (streamed)",
+             response_class=StreamingResponse, responses={
+                 200: {"description": "The hits, one a line: CSV with a header row "
+                                      "(format=csv) or one JSON object a line (jsonl)",
+                       "content": {"text/csv": {"schema": {"type": "string"}},
+                                   "application/x-ndjson": {"schema": {"type": "string"}}}},
+                 **SEARCH_ERRORS})
     def export(q: Q = "", date_from: From = None, date_to: To = None, lang: Values = [],  # noqa: B006
                country: Values = [], regulator: Values = [], platform: Values = [],  # noqa: B006
                measure: Values = [], status: Values = [], source: Values = [],  # noqa: B006
@@ -166,7 +195,8 @@ def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht",
         return StreamingResponse(body, media_type=media, headers={
             "Content-Disposition": f'attachment; filename="toezicht-export.{format}"'})
 
-    @app.get("/api/health", summary="Backend name and document count")
+    @app.get("/api/health", summary="Backend name and document count",
+             responses=errors(503))
     def health() -> dict[str, Any]:
         return {"backend": backend.name,
                 "articles": backend.count(SearchParams(relevant_only=False))}

@@ -314,6 +314,20 @@ def _date_bound(value: Any, name: str, *, upper: bool) -> str | None:
     return normalise_datetime(parsed)
 
 
+# How each caller names the date bounds in its messages: the CLI its options ("--from
+# 'x' is not a date"), the API and the web pages their query parameters ("from ...").
+DATE_NAMES: dict[str, tuple[str, str]] = {"cli": ("--from", "--to"), "api": ("from", "to")}
+
+
+def date_bounds(date_from: Any, date_to: Any, names: str = "cli"
+                ) -> tuple[str | None, str | None]:
+    """The from/to dates as UTC bounds (see :func:`_date_bound`); a bad one is a
+    :class:`SearchError` naming it the way ``names`` (a :data:`DATE_NAMES` key) does."""
+    name_from, name_to = DATE_NAMES[names]
+    return (_date_bound(date_from, name_from, upper=False),
+            _date_bound(date_to, name_to, upper=True))
+
+
 def normalise_datetime(when: datetime) -> str:
     from datetime import UTC
 
@@ -395,6 +409,7 @@ class SearchParams:
     stories: bool = False
     facets: bool = True
     facet_size: int = 25
+    names: str = "cli"  # how errors name the parameters: a DATE_NAMES key
     # filled in by normalised()
     tree: Any = field(default=None, repr=False, compare=False)
     start: str | None = field(default=None, repr=False)
@@ -435,8 +450,7 @@ class SearchParams:
                               "narrow the search or use export")
         if not 1 <= int(self.facet_size) <= 200:
             raise SearchError("facet_size must be between 1 and 200")
-        start = _date_bound(self.date_from, "--from", upper=False)
-        end = _date_bound(self.date_to, "--to", upper=True)
+        start, end = date_bounds(self.date_from, self.date_to, self.names)
         if start and end and start >= end:
             raise SearchError(f"the from date ({self.date_from}) is after the to date "
                               f"({self.date_to})")
@@ -444,7 +458,7 @@ class SearchParams:
                        page=page, size=size, tree=tree, start=start, end=end)
 
     def as_dict(self) -> dict[str, Any]:
-        skip = {"tree", "start", "end"}
+        skip = {"tree", "start", "end", "names"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
 

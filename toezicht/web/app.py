@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from index.search.action_models import ApiError
+from index.search.api import errors
 from index.search.base import unmarked
 from index.search.query import MEASURES, STATUSES, SearchError, SearchParams
 from toezicht.timezone import display_tz
@@ -141,7 +141,7 @@ class State:
                  FILTERS.items()}
         return SearchParams(query=self.q, date_from=self.date_from or None,
                             date_to=self.date_to or None, relevant_only=not self.include_all,
-                            **lists, **extra)
+                            names="api", **lists, **extra)
 
     def api_query(self, **extra: str) -> str:
         return urlencode([*self.pairs(page=False, view=False), *extra.items()])
@@ -415,7 +415,7 @@ def mount(app: FastAPI, backend: Any, store: Any, cfg: Any = None, *,
         flt = ActionFilter(actors=_l(form["actor"]), measures=_l(form["measure"]),
                            statuses=_l(form["status"]), targets=_l(form["target"]),
                            langs=_l(form["lang"]), date_from=form["from"] or None,
-                           date_to=form["to"] or None)
+                           date_to=form["to"] or None, names="api")
         every = list_actions(store.engine, flt, lang=lang, tz=zone)
         wanted = {c.upper() for c in _l(form["country"])}
         return [a for a in every if not wanted or a["jurisdiction"].upper() in wanted], every
@@ -553,8 +553,8 @@ def mount(app: FastAPI, backend: Any, store: Any, cfg: Any = None, *,
                 "writable": guard.writable, "token_required": guard.needs_token}
 
     @app.get("/api/alerts", summary="Recent alerts from the outbox, newest first",
-             responses={422: {"model": ApiError, "description": "limit is not a whole "
-                              f"number from 1 to {ALERTS_MAX_LIMIT}"}})
+             responses=errors(422, e422="limit is not a whole number from 1 to "
+                                        f"{ALERTS_MAX_LIMIT}"))
     def alerts_json(limit: Annotated[int, Query(
             ge=1, le=ALERTS_MAX_LIMIT,
             description=f"At most this many alerts (1 to {ALERTS_MAX_LIMIT})")] = 50
