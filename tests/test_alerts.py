@@ -417,8 +417,9 @@ def test_source_health_alert(tmp_path: Path, hook: WebhookReceiver) -> None:
      "secret (or secret_env) is required"),
     ('[[subscription]]\nname = "x"\n[subscription.email]\nto = "a@b.c"\nfrom = "me@b.c"\n',
      "needs an [smtp] section"),
-    ('[schedule]\ncron = "61 6 * * *"\n', "invalid cron"),
-    ('[schedule]\ntimezone = "Mars/Olympus"\n', "unknown timezone"),
+    ('[schedule]\ncron = "61 6 * * *"\n', 'schedule.cron = "61 6 * * *": must be a crontab'),
+    ('[schedule]\ntimezone = "Mars/Olympus"\n',
+     'schedule.timezone = "Mars/Olympus": must be an IANA timezone name'),
     ('[smtp]\nhost = "x"\nusername = "u"\n', "username given without password"),
 ])
 def test_config_check_errors(tmp_path: Path, snippet: str, message: str) -> None:

@@ -127,7 +127,7 @@ def test_bad_heap_setting_is_one_line(es_env):
     result = toezicht(env, "es", "start")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "Error: es_heap 'lots' is not a heap size such as 512m or 1g"]
+        'Error: config: TOEZICHT_ES_HEAP = "lots": must be a heap size such as 512m or 1g']
 
 
 def test_jdks_are_found_newest_first():

@@ -708,9 +708,7 @@ def start(cfg: Config, *, timeout: float = START_TIMEOUT, progress: TextIO | Non
     """Provision (download, unpack, plugin, user, config) and start the local node,
     then wait for green/yellow health. Idempotent: returns ``already_running=True``
     when a node already answers on the configured port."""
-    _refuse_remote(cfg, "start")
-    if not re.fullmatch(r"\d+[kKmMgG]?", cfg.es_heap or ""):
-        raise ElasticError(f"es_heap {cfg.es_heap!r} is not a heap size such as 512m or 1g")
+    _refuse_remote(cfg, "start")  # es_heap, es_port, es_version: checked by load_config
     import fcntl
 
     try:

@@ -36,14 +36,23 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from index.search.actions import DEFAULT_TZ
-from toezicht.config import Config, ConfigError
+from toezicht.config import (
+    Config,
+    Rule,
+    integer,
+    number,
+    read_table,
+    setting,
+    strings,
+    timezone_name,
+)
 
 log = logging.getLogger("toezicht.schedule")
 
@@ -52,68 +61,54 @@ DELIVER_JOB_ID = "deliver-alerts"
 STOP = threading.Event()  # set on SIGTERM/SIGINT: finish or checkpoint, then exit
 
 
+def crontab(text: str) -> str:
+    """A crontab line in APScheduler's terms (weekday numbers as names); ValueError
+    with the reason when it is not five valid fields."""
+    parts = text.split()
+    if len(parts) != 5:
+        raise ValueError(f"{len(parts)} fields instead of 5")
+    parts[4] = crontab_weekdays(parts[4])
+    return " ".join(parts)
+
+
+def _valid_cron(text: str) -> bool:
+    from apscheduler.triggers.cron import CronTrigger
+
+    CronTrigger.from_crontab(crontab(text), timezone="UTC")  # raises ValueError
+    return True
+
+
+CRON = Rule("str", 'a crontab line "minute hour day month weekday"',
+            _valid_cron, clean=str.strip)
+
+
 @dataclass
 class ScheduleSettings:
-    cron: str = "0 6 * * *"
-    timezone: str = DEFAULT_TZ
-    misfire_grace_time: int = 6 * 3600
-    deliver_every: float = 5.0
-    sources: list[str] = field(default_factory=list)
-    limit: int = 0
-    crawl_timeout: float = 4 * 3600.0
-    shutdown_timeout: float = 120.0
-    crawl_command: list[str] = field(default_factory=list)
-    crawl_args: list[str] = field(default_factory=list)
+    """``[schedule]``; each setting with the rule its value must meet."""
+
+    cron: str = setting("0 6 * * *", CRON)
+    timezone: str = setting(DEFAULT_TZ, timezone_name())
+    misfire_grace_time: int = setting(6 * 3600, integer(1))  # seconds
+    deliver_every: float = setting(5.0, number(0, above=True))  # minutes
+    sources: list[str] = setting([], strings())
+    limit: int = setting(0, integer(0))  # 0: no limit
+    crawl_timeout: float = setting(4 * 3600.0, number(0, above=True))
+    shutdown_timeout: float = setting(120.0, number(0, above=True))
+    crawl_command: list[str] = setting([], strings(split=True))
+    crawl_args: list[str] = setting([], strings())
 
     @classmethod
     def from_table(cls, table: dict[str, Any] | None) -> ScheduleSettings:
         """Parse and validate ``[schedule]``; raises ConfigError (one line)."""
-        table = dict(table or {})
-        where = "config [schedule]"
-        out = cls()
-        try:
-            out.cron = str(table.pop("cron", out.cron)).strip()
-            out.timezone = str(table.pop("timezone", out.timezone))
-            out.misfire_grace_time = int(table.pop("misfire_grace_time", out.misfire_grace_time))
-            out.deliver_every = float(table.pop("deliver_every", out.deliver_every))
-            out.limit = int(table.pop("limit", out.limit))
-            out.crawl_timeout = float(table.pop("crawl_timeout", out.crawl_timeout))
-            out.shutdown_timeout = float(table.pop("shutdown_timeout", out.shutdown_timeout))
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{where}: {exc}") from None
-        sources = table.pop("sources", [])
-        command = table.pop("crawl_command", [])
-        args = table.pop("crawl_args", [])
-        if isinstance(command, str):
-            command = command.split()
-        for key, value in (("sources", sources), ("crawl_command", command),
-                           ("crawl_args", args)):
-            if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-                raise ConfigError(f"{where}: {key} must be a list of strings")
-        out.sources, out.crawl_command, out.crawl_args = sources, command, args
-        if table:
-            raise ConfigError(f"{where}: unknown setting {sorted(table)[0]!r}")
-        out.trigger()  # validates cron + timezone
-        if out.deliver_every <= 0:
-            raise ConfigError(f"{where}: deliver_every must be > 0 minutes")
-        return out
+        return cls(**read_table(cls, table, "schedule"))
 
     def tz(self) -> ZoneInfo:
-        try:
-            return ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"config [schedule]: unknown timezone {self.timezone!r}") from None
+        return ZoneInfo(self.timezone)
 
     def trigger(self) -> Any:
         from apscheduler.triggers.cron import CronTrigger
 
-        try:
-            fields = self.cron.split()
-            if len(fields) == 5:
-                fields[4] = crontab_weekdays(fields[4])
-            return CronTrigger.from_crontab(" ".join(fields), timezone=self.tz())
-        except ValueError as exc:
-            raise ConfigError(f"config [schedule]: invalid cron {self.cron!r}: {exc}") from None
+        return CronTrigger.from_crontab(crontab(self.cron), timezone=self.tz())
 
 
 _DOW = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")

@@ -50,7 +50,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from toezicht.config import Config, ConfigError
+from toezicht.config import (
+    Config,
+    ConfigError,
+    check,
+    existing_file,
+    flag,
+    http_url,
+    integer,
+    number,
+    read_table,
+    rules,
+    setting,
+    text,
+)
 
 CHANNELS = ("webhook", "email", "atom")
 FILTERS = ("countries", "regulators", "measures", "statuses", "platforms", "langs")
@@ -88,41 +101,31 @@ def _secret(where: str, table: dict[str, Any], key: str) -> str:
 
 @dataclass
 class SmtpSettings:
-    host: str = "localhost"
-    port: int = 25
-    starttls: bool = False
-    ssl: bool = False
-    username: str = ""
-    password: str = ""
-    ca_file: str = ""
-    timeout: float = 30.0
+    """``[smtp]``; each setting with the rule its value must meet (``password`` may
+    come from the environment variable named by ``password_env`` instead)."""
+
+    host: str = setting("localhost", text("a host name", empty=False))
+    port: int = setting(25, integer(1, 65535))  # default 465 with ssl
+    starttls: bool = setting(False, flag())
+    ssl: bool = setting(False, flag())
+    username: str = setting("", text())
+    password: str = setting("", text(secret=True))
+    ca_file: str = setting("", existing_file("CA certificates"))
+    timeout: float = setting(30.0, number(0, above=True))
 
     @classmethod
     def from_table(cls, table: dict[str, Any] | None) -> SmtpSettings:
-        table = dict(table or {})
         where = "config [smtp]"
-        if not isinstance(table, dict):
-            raise ConfigError(f"{where} must be a table")
-        known = {"host", "port", "starttls", "ssl", "username", "password", "password_env",
-                 "ca_file", "timeout"}
-        for key in table:
-            if key not in known:
-                raise ConfigError(f"{where}: unknown setting {key!r}")
-        try:
-            out = cls(host=str(table.get("host", "localhost")),
-                      port=int(table.get("port", 465 if table.get("ssl") else 25)),
-                      starttls=bool(table.get("starttls", False)),
-                      ssl=bool(table.get("ssl", False)),
-                      username=str(table.get("username", "")),
-                      password=_secret(where, table, "password"),
-                      ca_file=str(table.get("ca_file", "")),
-                      timeout=float(table.get("timeout", 30)))
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{where}: {exc}") from None
+        values = read_table(cls, table, "smtp", other=("password_env",))
+        if table and table.get("password_env"):
+            env = str(table["password_env"])
+            values["password"] = check(f"smtp.password_env ({env})",
+                                       _secret(where, table, "password"), rules(cls)["password"])
+        if "port" not in values and values.get("ssl"):
+            values["port"] = 465
+        out = cls(**values)
         if out.ssl and out.starttls:
             raise ConfigError(f"{where}: choose ssl (port 465) or starttls, not both")
-        if not 0 < out.port < 65536:
-            raise ConfigError(f"{where}: port {out.port} out of range")
         if out.username and not out.password:
             raise ConfigError(f"{where}: username given without password (or password_env)")
         return out
@@ -130,28 +133,17 @@ class SmtpSettings:
 
 @dataclass
 class DeliverySettings:
-    max_attempts: int = 10
-    backoff_base: float = 60.0
-    backoff_max: float = 6 * 3600.0
-    lease: float = 300.0
-    relevant_only: bool = True
+    """``[alerts]``: delivery tuning."""
+
+    max_attempts: int = setting(10, integer(1))
+    backoff_base: float = setting(60.0, number(0))  # seconds; doubles each attempt
+    backoff_max: float = setting(6 * 3600.0, number(0))
+    lease: float = setting(300.0, number(0, above=True))  # seconds a claimed alert is held
+    relevant_only: bool = setting(True, flag())
 
     @classmethod
     def from_table(cls, table: dict[str, Any] | None) -> DeliverySettings:
-        table = dict(table or {})
-        try:
-            out = cls(max_attempts=int(table.pop("max_attempts", 10)),
-                      backoff_base=float(table.pop("backoff_base", 60)),
-                      backoff_max=float(table.pop("backoff_max", 21600)),
-                      lease=float(table.pop("lease", 300)),
-                      relevant_only=bool(table.pop("relevant_only", True)))
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"config [alerts]: {exc}") from None
-        if table:
-            raise ConfigError(f"config [alerts]: unknown setting {sorted(table)[0]!r}")
-        if out.max_attempts < 1:
-            raise ConfigError("config [alerts]: max_attempts must be >= 1")
-        return out
+        return cls(**read_table(cls, table, "alerts"))
 
 
 @dataclass
@@ -164,8 +156,8 @@ class Subscription:
     platforms: set[str] = field(default_factory=set)
     langs: set[str] = field(default_factory=set)
     query: list[str] = field(default_factory=list)  # terms/phrases, all required
-    min_confidence: float = 0.0
-    source_health: bool = False
+    min_confidence: float = setting(0.0, number(0, 1))
+    source_health: bool = setting(False, flag())
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -211,6 +203,21 @@ def _str_set(where: str, key: str, raw: Any) -> set[str]:
     return {x.strip().casefold() for x in raw if x.strip()}
 
 
+# The plain values of the channel tables (url, secret, to, from and path are checked
+# in _parse_channel).
+CHANNEL_RULES = {
+    "timeout": number(0, above=True),  # webhook, seconds
+    "subject_prefix": text(),          # email
+    "title": text(),                   # atom
+    "max_entries": integer(1),         # atom
+    "link": http_url("https://example.org/feeds/grok.xml"),  # atom
+}
+
+
+def _channel(where: str, table: dict[str, Any], key: str, default: Any) -> Any:
+    return check(key, table.get(key, default), CHANNEL_RULES[key], where)
+
+
 def _parse_channel(where: str, kind: str, table: Any) -> dict[str, Any]:
     where = f"{where}.{kind}"
     if not isinstance(table, dict):
@@ -223,7 +230,8 @@ def _parse_channel(where: str, kind: str, table: Any) -> dict[str, Any]:
         secret = _secret(where, table, "secret")
         if not secret:
             raise ConfigError(f"{where}: secret (or secret_env) is required to sign payloads")
-        return {"url": url, "secret": secret, "timeout": float(table.get("timeout", 15))}
+        return {"url": url, "secret": secret,
+                "timeout": _channel(where, table, "timeout", 15.0)}
     if kind == "email":
         to = table.get("to")
         to = [to] if isinstance(to, str) else to
@@ -234,13 +242,13 @@ def _parse_channel(where: str, kind: str, table: Any) -> dict[str, Any]:
             if not _EMAIL.match(str(addr)):
                 raise ConfigError(f"{where}: {addr!r} is not an e-mail address")
         return {"to": [str(a) for a in to], "from": sender,
-                "subject_prefix": str(table.get("subject_prefix", "[Toezicht]"))}
+                "subject_prefix": _channel(where, table, "subject_prefix", "[Toezicht]")}
     path = str(table.get("path", ""))
     if not path:
         raise ConfigError(f"{where}: path is required")
-    return {"path": path, "title": str(table.get("title", "")),
-            "max_entries": int(table.get("max_entries", 200)),
-            "link": str(table.get("link", ""))}
+    return {"path": path, "title": _channel(where, table, "title", ""),
+            "max_entries": _channel(where, table, "max_entries", 200),
+            "link": _channel(where, table, "link", "")}
 
 
 def parse_subscription(index: int, entry: Any) -> Subscription:
@@ -262,7 +270,9 @@ def parse_subscription(index: int, entry: Any) -> Subscription:
             raise ConfigError(f"{where}: unknown filter {key!r}")
     merged = {**{k: entry[k] for k in (*FILTERS, "query", "min_confidence") if k in entry},
               **filters}
-    sub = Subscription(name=name, source_health=bool(entry.get("source_health", False)))
+    known = rules(Subscription)
+    sub = Subscription(name=name, source_health=check(
+        "source_health", entry.get("source_health", False), known["source_health"], where))
     for key in FILTERS:
         if key in merged:
             setattr(sub, key, _str_set(where, key, merged[key]))
@@ -277,10 +287,8 @@ def parse_subscription(index: int, entry: Any) -> Subscription:
             sub.query = [t.casefold() for t in shlex.split(str(merged["query"])) if t]
         except ValueError as exc:
             raise ConfigError(f"{where}: query: {exc}") from None
-    try:
-        sub.min_confidence = float(merged.get("min_confidence", 0))
-    except (TypeError, ValueError):
-        raise ConfigError(f"{where}: min_confidence must be a number") from None
+    sub.min_confidence = check("min_confidence", merged.get("min_confidence", 0),
+                               known["min_confidence"], where)
     for kind in CHANNELS:
         if kind in entry:
             sub.channels[kind] = _parse_channel(where, kind, entry[kind])

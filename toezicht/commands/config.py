@@ -1,4 +1,4 @@
-"""`toezicht config show`: print the effective configuration."""
+"""`toezicht config show|check`: print or validate the effective configuration."""
 
 from __future__ import annotations
 
@@ -32,10 +32,10 @@ def show(cfg: Config, fmt: str) -> None:
 @config.command("check")
 @click.pass_obj
 def check(cfg: Config) -> None:
-    """Validate the configuration: [schedule] cron and timezone, subscriptions and
-    their channels, [smtp], and the sources file. Prints OK or one error line."""
-    import sys
-
+    """Validate the configuration. Every setting was checked against its rule when it
+    was loaded; this also checks [schedule] (cron, timezone, its sources), the
+    subscriptions and their channels, [smtp], [alerts] and the sources file. Prints
+    OK or one error line (exit 1)."""
     from toezicht.alerts.subscriptions import load_alert_settings, read_sections
     from toezicht.config import ConfigError
     from toezicht.schedule import load_schedule_settings
@@ -44,18 +44,21 @@ def check(cfg: Config) -> None:
         data = read_sections(cfg)
         schedule = load_schedule_settings(cfg, data)
         alerts = load_alert_settings(cfg, data)
-        nsources = _check_sources(cfg)
+        names = _check_sources(cfg)
+        if names is not None and (unknown := [n for n in schedule.sources if n not in names]):
+            raise ConfigError(f"config: schedule.sources: unknown source {unknown[0]!r} "
+                              f"(not in {cfg.sources_file})")
     except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        raise click.ClickException(str(exc)) from None
     where = str(cfg.source) if cfg.source else "defaults (no config file)"
-    sources = f"{nsources} sources" if nsources is not None else "sources not checked"
+    sources = f"{len(names)} sources" if names is not None else "sources not checked"
     click.echo(f"OK: {where}: cron {schedule.cron!r} {schedule.timezone}, "
                f"{len(alerts.subscriptions)} subscriptions, {sources} in {cfg.sources_file}")
 
 
-def _check_sources(cfg: Config) -> int | None:
-    """Load the sources file with the crawler's loader; None when unavailable."""
+def _check_sources(cfg: Config) -> list[str] | None:
+    """The source names of the sources file, loaded with the crawler's loader; None
+    when that is unavailable."""
     from toezicht.config import ConfigError
 
     try:
@@ -65,7 +68,7 @@ def _check_sources(cfg: Config) -> int | None:
             raise ConfigError(f"sources file not found: {cfg.sources_file}") from None
         return None
     try:
-        return len(load_sources(cfg.sources_file))
+        return [s.name for s in load_sources(cfg.sources_file)]
     except SourceError as exc:
         raise ConfigError(str(exc)) from None
     except OSError as exc:
