@@ -813,6 +813,9 @@ def _requested_of(doc: Doc, sent: Span, actor: Actor, t: Trigger,
     return hit, -1
 
 
+_TITLE_LINKS = frozenset(("on", "of", "for", "against", "op", "inzake", "tot", "ter", "tegen"))
+
+
 def _mask_law_titles(doc: Doc, masked: bytearray) -> None:
     """Titles of laws ("the Communications and Multimedia Act 1998", "Prevention of
     Children from Sexual Offences Act") name a law in force; their words are no measure."""
@@ -828,6 +831,17 @@ def _mask_law_titles(doc: Doc, masked: bytearray) -> None:
                         not doc[j].is_sent_start:
                     j -= 1
                 masked[j + 1:tok.i + 1] = b"\x01" * (tok.i - j)
+        # "the Act on the Protection of Children", "de Wet op de Kansspelen"
+        if tok.text in ("Act", "Law", "Wet", "Code") and tok.i + 2 < len(doc) and \
+                doc[tok.i + 1].lower_ in _TITLE_LINKS:
+            j = tok.i + 1
+            while j < len(doc) and doc[j].lower_ in _TITLE_LINKS | DETERMINERS:
+                j += 1
+            if j < len(doc) and doc[j].is_title and not doc[j].is_sent_start:
+                while j < len(doc) and (doc[j].is_title or doc[j].lower_ in _TITLE_LINKS
+                                        | DETERMINERS | {"and", "en"}):
+                    j += 1
+                masked[tok.i:j] = b"\x01" * (j - tok.i)
 
 
 def _has_product(doc: Doc, sent: Span, labels: list[tuple[str, ...]],

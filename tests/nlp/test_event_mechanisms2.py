@@ -4,6 +4,7 @@ as a conjunction (no anaphor), and a purpose infinitive on a measure noun."""
 
 from __future__ import annotations
 
+import pytest
 from support.topic import event_keys, in_context
 
 import nlp
@@ -73,3 +74,23 @@ def test_copyright_dispute_over_ai_images_stays_irrelevant() -> None:
                     "copied their paintings. The copyright case may take years, lawyers "
                     "for the AI company said.", lang="en")
     assert not a.relevant
+
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "The case is in South Korea. Three other men were also detained on charges of "
+           "breaching the Act on the Protection of Minors against Sex Offense and the "
+           "Punishment of Fraud Act."),
+    ("nl", "De zaak speelt in België. Drie mannen zijn aangehouden wegens overtreding van de "
+           "Wet op de Bescherming van Minderjarigen tegen Seksuele Uitbuiting en de "
+           "Strafwet."),
+])
+def test_title_of_a_law_in_force_proposes_no_legislation(lang: str, text: str) -> None:
+    """Not even as a flagged candidate: the title's words are masked before triggers."""
+    from nlp.events import propose
+    from nlp.gazetteer import load
+    from nlp.tools.learn import read_row
+
+    rd = read_row({"text": text, "lang": lang})
+    cands = propose(rd.doc, load(), rd.mentions, rd.labels, None, lang)
+    assert not [c for c in cands if c.event.measure == "legislation"]
