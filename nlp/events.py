@@ -148,6 +148,8 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
                 flags.append("ordered_measure")
             if _penalty_frame(sent, t, labels):
                 flags.append("penalty_frame")
+            if t.label in ("fine", "order") and _sentencing(sent, labels):
+                flags.append("sentencing")
             label = t.label
             if label in ("remove", "restrict") and order_at is not None and order_at < t.start:
                 flags.append("order_content")  # the content of a demand ("ordered X to remove")
@@ -439,6 +441,11 @@ def _penalty_frame(sent: Span, t: Trigger, labels: list[tuple[str, ...]]) -> boo
         return False
     return any("RISK" in labels[i] for i in range(gen[0] + 1, min(sent.end, t.start + 3))
                if not t.start <= i < t.end)
+
+
+def _sentencing(sent: Span, labels: list[tuple[str, ...]]) -> bool:
+    """A custodial sentence in the sentence: its fines and orders are the sentence's."""
+    return any("JAIL" in labels[i] for i in range(sent.start, sent.end))
 
 
 def _drop_orders_of_measures(doc: Doc, trigs: list[Trigger]) -> list[Trigger]:

@@ -195,6 +195,7 @@ class TokenClassifier:
         add("OTHER", c.get("other_subject", {}).get("words", []))
         add("GEN", c.get("penalty_frame", {}).get("subjects", []))
         add("RISK", c.get("penalty_frame", {}).get("verbs", []))
+        add("JAIL", c.get("sentencing", {}).get("words", []))
         st = c.get("status", {})
         for label in ("potential", "planned", "negation", "actual_override", "ongoing"):
             add(label, st.get(label, []))

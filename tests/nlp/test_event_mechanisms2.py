@@ -94,3 +94,18 @@ def test_title_of_a_law_in_force_proposes_no_legislation(lang: str, text: str) -
     rd = read_row({"text": text, "lang": lang})
     cands = propose(rd.doc, load(), rd.mentions, rd.labels, None, lang)
     assert not [c for c in cands if c.event.measure == "legislation"]
+
+
+@pytest.mark.parametrize(("lang", "text", "measure"), [
+    ("en", "The judge at Leeds Crown Court jailed the man for six years and ordered him to "
+           "sign the sex offenders register.", "order"),
+    ("en", "Prosecutors in Taipei appealed, saying the prison sentence of the YouTuber could "
+           "be commuted to a fine.", "fine"),
+    ("nl", "De rechtbank in Breda veroordeelde de man tot een celstraf van twee jaar en een "
+           "boete van 5000 euro.", "fine"),
+])
+def test_fine_or_order_inside_a_custodial_sentence_is_the_cases(lang: str, text: str,
+                                                               measure: str) -> None:
+    got = keys(lang, text)
+    assert not any(m == measure for _, m, _ in got)
+    assert any(m == "legal_action" for _, m, _ in got)
