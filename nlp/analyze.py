@@ -68,7 +68,7 @@ def read(doc: Doc, plang: str, weights: Mapping[str, Any] | None = None
     and verdict (``weights`` replace the shipped relevance weights)."""
     g: Gazetteer = load()
     tc = _classifier(plang)
-    labels = [tc(t.lower_) for t in doc]
+    labels = tc.of_doc(doc)
     ms = collect(doc, g, plang)
     w = g.relevance if weights is None else weights
     score = relevance.score(relevance.features(doc, labels, ms.phrases), w)

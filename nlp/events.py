@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+import numpy as np
+from spacy.attrs import ORTH
 from spacy.tokens import Doc, Span
 
 from . import status as st
@@ -120,10 +122,11 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
     sents = list(doc.sents)
     for si, sent in enumerate(sents):
         # questions ("Vraag 6 ... ?") report no action
-        sent_flags = ("question",) if sent.text.rstrip().endswith("?") else ()
+        stext = _text(doc, sent)
+        sent_flags = ("question",) if stext.endswith("?") else ()
         if _other_subject(sent, labels):
             sent_flags += ("other_subject",)
-        sent_feats = _sentence_features(sent, labels)
+        sent_feats = _sentence_features(sent, stext, labels)
         trigs = find_triggers(doc, sent, si, labels, ms.phrases, masked)
         spurious = {t.start for t in trigs if _spurious(doc, sent, t, trigs, labels)}
         kept_trigs = [t for t in trigs if t.start not in spurious]
@@ -230,7 +233,7 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             else:
                 actor_id = actor.value
                 juris = actor.country
-            dates = find_dates(sent.text, published)
+            dates = find_dates(stext, published)
             conf = 0.55 + (0.2 if actor.kind == "body" else 0.1) + (0.0 if t.weak else 0.1)
             body = bodies_all.get(actor.value) if actor.kind == "body" else None
             feats = _features(doc, sent, si, t, sent_feats, actor, via, measure, target,
@@ -241,7 +244,7 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
                 if a is not actor and (a.value, measure) in seen:
                     continue
                 ev = Event(aid, jur, measure, target, status, dates[0] if dates else None,
-                           sent.text.strip(), min(conf, 0.95))
+                           stext.strip(), min(conf, 0.95))
                 out.append(Candidate(ev, feats, tuple(flags),
                                      weak_body if a is actor else ""))
                 if not flags:
@@ -289,13 +292,23 @@ def _article_features(cands: list[Candidate]) -> None:
 _TOPIC = frozenset(("rel:sexual", "rel:strong", "rel:deep", "rel:ai", "rel:imagery"))
 
 
-def _sentence_features(sent: Span, labels: list[tuple[str, ...]]) -> dict[str, float]:
+def _text(doc: Doc, span: Span) -> str:
+    """A span's text sliced from the document's text, built once per document
+    (Span.text and Doc.text visit every token)."""
+    text = doc.user_data.get("tz_text")
+    if text is None:
+        text = doc.user_data["tz_text"] = doc.text
+    return text[span.start_char:span.end_char]
+
+
+def _sentence_features(sent: Span, stext: str,
+                       labels: list[tuple[str, ...]]) -> dict[str, float]:
     """What every candidate of a sentence shares: it states the topic; it spans lines
     (a headline or byline glued to it)."""
     f: dict[str, float] = {}
     if any(lab in _TOPIC for i in range(sent.start, sent.end) for lab in labels[i]):
         f["sent_topic"] = 1.0
-    if "\n" in sent.text.strip():
+    if "\n" in stext.strip():
         f["multiline"] = 1.0
     return f
 
@@ -412,7 +425,7 @@ def _requested_by(doc: Doc, sent: Span, cands: list[Candidate], n_before: int,
         feats.update({"m:order": 1.0, "actor:body": 1.0, "m:order&actor:body": 1.0,
                       "via:request_idiom": 1.0})
         cands.append(Candidate(Event(actor.value, actor.country, "order", src.target,
-                                     src.status, src.date, sent.text.strip(), 0.7),
+                                     src.status, src.date, _text(doc, sent).strip(), 0.7),
                                feats, pm[0].flags))
         return
 
@@ -821,14 +834,17 @@ def _requested_of(doc: Doc, sent: Span, actor: Actor, t: Trigger,
 
 
 _TITLE_LINKS = frozenset(("on", "of", "for", "against", "op", "inzake", "tot", "ter", "tegen"))
+_LAW_HEADS = ("Act", "Bill", "Law", "Code", "Wet", "Regulation", "Directive")
 
 
 def _mask_law_titles(doc: Doc, masked: bytearray) -> None:
     """Titles of laws ("the Communications and Multimedia Act 1998", "Prevention of
     Children from Sexual Offences Act") name a law in force; their words are no measure."""
-    for tok in doc:
-        if tok.text in ("Act", "Bill", "Law", "Code", "Wet", "Regulation", "Directive") and \
-                tok.i > 0:
+    strings = doc.vocab.strings
+    heads = np.flatnonzero(np.isin(doc.to_array(ORTH), [strings.add(h) for h in _LAW_HEADS]))
+    for i in heads.tolist():
+        tok = doc[i]
+        if tok.i > 0:
             prev = doc[tok.i - 1]
             if (prev.is_title or prev.is_upper) and not prev.is_sent_start and \
                     prev.lower_ not in DETERMINERS:
@@ -907,7 +923,8 @@ def _upgrade_country_actors(events: list[Event], sents: list[Span], ms: Mentions
     a country acting is replaced by its body named in the same or next sentence."""
     if not events:
         return
-    idx = {s.text.strip(): i for i, s in enumerate(sents)}
+    doc = sents[0].doc
+    idx = {_text(doc, s).strip(): i for i, s in enumerate(sents)}
     for e in events:
         if e.actor != e.jurisdiction or len(e.actor) != 2:
             continue
@@ -918,9 +935,9 @@ def _upgrade_country_actors(events: list[Event], sents: list[Span], ms: Mentions
         cands = [b for b in ms.bodies if _in(b, nxt) and b.country == e.actor]
         if len(cands) == 1:
             e.actor = cands[0].value
-            e.evidence = e.evidence + " " + nxt.text.strip()
+            e.evidence = e.evidence + " " + _text(doc, nxt).strip()
             if e.date is None:
-                dates = find_dates(nxt.text, published)
+                dates = find_dates(_text(doc, nxt), published)
                 e.date = dates[0] if dates else None
 
 

@@ -12,7 +12,12 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from spacy.attrs import LOWER
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -203,6 +208,22 @@ class TokenClassifier:
         for label in ("sexual", "ai", "strong", "negative", "imagery", "consent", "deep"):
             add(f"rel:{label}", rel.get(label, []))
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._by_hash: dict[int, tuple[str, ...]] = {}
+
+    def of_doc(self, doc: Doc) -> list[tuple[str, ...]]:
+        """The labels of every token of ``doc``, read from its LOWER array (no Python
+        object per token), memoised per lowercase form's hash."""
+        cache = self._by_hash
+        strings = doc.vocab.strings
+        out = []
+        for h in doc.to_array(LOWER).tolist():
+            hit = cache.get(h)
+            if hit is None:
+                hit = self(strings[h])
+                if len(cache) < 200_000:
+                    cache[h] = hit
+            out.append(hit)
+        return out
 
     def __call__(self, form: str) -> tuple[str, ...]:
         hit = self._cache.get(form)

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import spacy
+from spacy.attrs import IS_PUNCT, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
@@ -62,6 +65,36 @@ def _make_matcher(nlp: Language, name: str, lang: str) -> GazetteerMatcher:
     return GazetteerMatcher(nlp, lang)
 
 
+class FastSentencizer:
+    """spaCy's rule-based sentencizer (default punctuation) computed on token arrays:
+    a sentence starts at the first token after a sentence-final mark that is neither
+    punctuation nor such a mark. The same boundaries, without a Python object per
+    token (the stock component took a third of the pipeline's time)."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.marks = np.array(sorted(nlp.vocab.strings.add(c)
+                                     for c in Sentencizer.default_punct_chars), dtype=np.uint64)
+
+    def __call__(self, doc: Doc) -> Doc:
+        n = len(doc)
+        if n == 0:
+            return doc
+        arr = doc.to_array([ORTH, IS_PUNCT])
+        mark = np.isin(arr[:, 0], self.marks)
+        ok = np.flatnonzero(~mark & (arr[:, 1] == 0))
+        after = np.searchsorted(ok, np.flatnonzero(mark), side="right")
+        starts = np.full(n, -1, dtype=np.int32)
+        starts[0] = 1
+        starts[ok[after[after < len(ok)]]] = 1
+        doc.from_array([SENT_START], starts.reshape(n, 1).astype(np.uint64))
+        return doc
+
+
+@Language.factory("toezicht_sentencizer")
+def _make_sentencizer(nlp: Language, name: str) -> FastSentencizer:
+    return FastSentencizer(nlp)
+
+
 def _tune_tokenizer(nlp: Language) -> None:
     tok = nlp.tokenizer
     # split possessive 's / ’s and split hyphenated compounds (Grok-chatbot) in Dutch too
@@ -82,6 +115,6 @@ def get_nlp(lang: str) -> Language:
     nlp = spacy.blank(lang)
     nlp.max_length = MAX_LENGTH
     _tune_tokenizer(nlp)
-    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("toezicht_sentencizer")
     nlp.add_pipe("toezicht_matcher", config={"lang": lang})
     return nlp
