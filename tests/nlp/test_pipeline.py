@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pytest
 import spacy
+from spacy.language import Language
 
 from nlp.pipeline import _tune_tokenizer, get_nlp
 
@@ -19,12 +22,17 @@ TEXTS = [
 ]
 
 
+@lru_cache(maxsize=2)
+def _stock(lang: str) -> Language:
+    nlp = spacy.blank(lang)
+    _tune_tokenizer(nlp)
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("text", TEXTS)
 def test_fast_sentencizer_splits_like_spacys(lang: str, text: str) -> None:
-    stock = spacy.blank(lang)
-    _tune_tokenizer(stock)
-    stock.add_pipe("sentencizer")
-    want = [(s.start, s.end) for s in stock(text).sents]
+    want = [(s.start, s.end) for s in _stock(lang)(text).sents]
     got = [(s.start, s.end) for s in get_nlp(lang)(text).sents]
     assert got == want
