@@ -153,6 +153,8 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
                 flags.append("penalty_frame")
             if t.label in ("fine", "order") and _sentencing(sent, labels):
                 flags.append("sentencing")
+            if any("POWER" in labels[k] for k in range(max(sent.start, t.start - 8), t.start)):
+                flags.append("power_to_act")
             label = t.label
             if label in ("remove", "restrict") and order_at is not None and order_at < t.start:
                 flags.append("order_content")  # the content of a demand ("ordered X to remove")
@@ -704,7 +706,9 @@ def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
         body = bodies.get(actor.value)
         if actor.kind != "body" or (body is not None and body.kind == "court") or \
                 (actor.end <= t.start and
-                 any(_private(doc, k, labels) for k in range(lo, t.start))):
+                 any(_private(doc, k, labels) for k in range(lo, t.start))) or \
+                (t.start > sent.start and "POSS" not in labels[t.start - 1]
+                 and _private(doc, t.start - 1, labels)):  # "onze aangifte", "her lawsuit"
             return "private_filing"
     # stated under a law: "a crime under Italy's new law on AI", "onder de nieuwe wet"
     if measure == "legislation":

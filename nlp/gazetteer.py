@@ -201,6 +201,7 @@ class TokenClassifier:
         add("GEN", c.get("penalty_frame", {}).get("subjects", []))
         add("RISK", c.get("penalty_frame", {}).get("verbs", []))
         add("JAIL", c.get("sentencing", {}).get("words", []))
+        add("POWER", c.get("power", {}).get("words", []))
         st = c.get("status", {})
         for label in ("potential", "planned", "negation", "actual_override", "ongoing"):
             add(label, st.get(label, []))

@@ -109,3 +109,29 @@ def test_fine_or_order_inside_a_custodial_sentence_is_the_cases(lang: str, text:
     got = keys(lang, text)
     assert not any(m == measure for _, m, _ in got)
     assert any(m == "legal_action" for _, m, _ in got)
+
+
+@pytest.mark.parametrize(("lang", "text", "measure"), [
+    ("nl", "De Autoriteit Persoonsgegevens is bevoegd om platforms die naaktbeelden "
+           "verspreiden te beboeten.", "fine"),
+    ("en", "The new law empowers the state attorney general to collect fines from app "
+           "makers.", "fine"),
+    ("en", "Under the act Ofcom has the power to block non-compliant nudify sites.", "block"),
+])
+def test_a_bodys_power_to_act_is_no_act(lang: str, text: str, measure: str) -> None:
+    got = keys(lang, text)
+    assert not any(m == measure and st == "actual" for _, m, st in got)
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("nl", "Maanden later hebben we nog steeds geen reactie van de politie op onze aangifte."),
+    ("en", "Months later the police have still not answered my complaint."),
+])
+def test_a_first_person_complaint_is_private(lang: str, text: str) -> None:
+    assert not any(m == "legal_action" for _, m, _ in keys(lang, text))
+
+
+def test_a_hearing_is_no_new_investigation() -> None:
+    got = keys("nl", "Tijdens zijn verhoor in de rechtbank van Manchester vertelde de man "
+                     "wie de beelden bestelde.")
+    assert not any(m == "investigation" for _, m, _ in got)
