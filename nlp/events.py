@@ -151,6 +151,8 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
                 flags.append("ordered_measure")
             if _penalty_frame(sent, t, labels):
                 flags.append("penalty_frame")
+            if _investigated(doc, t, trigs):
+                flags.append("investigated_question")
             if t.label in ("fine", "order") and _sentencing(sent, labels):
                 flags.append("sentencing")
             if any("POWER" in labels[k] for k in range(max(sent.start, t.start - 8), t.start)):
@@ -167,6 +169,8 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             if actor is _NO_ACTOR:
                 continue  # a platform or private party is the subject of a public measure
             if actor is None and (has_ana or t.label == "similar") and last_actor is not None:
+                if has_ana and _platform_antecedent(sent, anaphora, plats, t):
+                    continue  # "Apple confirmed that it had ...": "it" is the platform
                 actor, via = last_actor, "carried"
             if actor is None and "SO" in labels[t.start] and ms.home:
                 actor, via = Actor("country", ms.home, ms.home, t.start, t.start), "home"
@@ -458,6 +462,18 @@ def _penalty_frame(sent: Span, t: Trigger, labels: list[tuple[str, ...]]) -> boo
                if not t.start <= i < t.end)
 
 
+def _investigated(doc: Doc, t: Trigger, trigs: list[Trigger]) -> bool:
+    """What an investigation asks is no act of its own: "onderzoekt of het platform de
+    risico's heeft beperkt", "to determine whether they failed to answer its requests"."""
+    return t.label != "investigation" and any(
+        i.label == "investigation" and i.end <= t.start and any(
+            doc[k].lower_ in _WHETHER for k in range(i.end, min(i.end + 4, t.start)))
+        for i in trigs)
+
+
+_WHETHER = frozenset(("of", "whether", "if"))
+
+
 def _sentencing(sent: Span, labels: list[tuple[str, ...]]) -> bool:
     """A custodial sentence in the sentence: its fines and orders are the sentence's."""
     return any("JAIL" in labels[i] for i in range(sent.start, sent.end))
@@ -653,6 +669,13 @@ def _conjuncts(doc: Doc, actor: Actor, bodies: list[Mention], countries: list[Me
                 out.append(pick)
             cur = pick
     return out
+
+
+def _platform_antecedent(sent: Span, anaphora: list[tuple[int, int]], plats: list[Mention],
+                         t: Trigger) -> bool:
+    """A platform named in the sentence before its anaphor is what the anaphor refers to."""
+    ana = [a for a, b in anaphora if sent.start <= a and b <= sent.end and a < t.start]
+    return bool(ana) and any(p.end <= ana[0] for p in plats)
 
 
 def _platform_is_patient(doc: Doc, sent: Span, actor: Actor, t: Trigger) -> bool:

@@ -135,3 +135,25 @@ def test_a_hearing_is_no_new_investigation() -> None:
     got = keys("nl", "Tijdens zijn verhoor in de rechtbank van Manchester vertelde de man "
                      "wie de beelden bestelde.")
     assert not any(m == "investigation" for _, m, _ in got)
+
+
+@pytest.mark.parametrize(("lang", "text", "measure"), [
+    ("nl", "De Europese Commissie onderzoekt of het platform de risico's van Grok voldoende "
+           "heeft beoordeeld en beperkt.", "block"),
+    ("en", "The European Commission is examining whether the platform assessed and "
+           "restricted the risks of Grok.", "block"),
+    ("en", "Ofcom opened an investigation into whether X had restricted the accounts that "
+           "shared the images.", "platform_measure"),
+])
+def test_what_an_investigation_asks_is_no_act(lang: str, text: str, measure: str) -> None:
+    assert not any(m == measure for _, m, _ in keys(lang, text))
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "The Chinese government has broad access to data. Apple confirmed that it had "
+           "removed the apps and issued formal warnings to their developers."),
+    ("nl", "De Chinese overheid heeft toegang tot alle data. Apple bevestigde dat het de "
+           "apps had verwijderd en de makers formeel had gewaarschuwd."),
+])
+def test_an_anaphor_after_a_platform_refers_to_it(lang: str, text: str) -> None:
+    assert not any(m == "warning" for _, m, _ in keys(lang, text))
