@@ -157,3 +157,13 @@ def test_what_an_investigation_asks_is_no_act(lang: str, text: str, measure: str
 ])
 def test_an_anaphor_after_a_platform_refers_to_it(lang: str, text: str) -> None:
     assert not any(m == "warning" for _, m, _ in keys(lang, text))
+
+
+@pytest.mark.parametrize(("lang", "text", "jur"), [
+    ("en", "The European Commission said it was appalled that X let users undress women "
+           "with Grok.", "EU"),
+    ("nl", "\"Ik ben geschokt dat X dit toelaat\", verklaarde de Britse premier over Grok.",
+     "GB"),
+])
+def test_an_officials_public_condemnation_is_a_warning(lang: str, text: str, jur: str) -> None:
+    assert (jur, "warning", "actual") in keys(lang, text)
