@@ -39,6 +39,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    case,
     func,
     insert,
     or_,
@@ -416,8 +417,9 @@ def release_stale_claims(engine: Engine, now: datetime | None = None) -> int:
 
 def claim_due(engine: Engine, *, limit: int = 500, lease: float = 300.0,
               ids: Iterable[int] | None = None, now: datetime | None = None,
-              owner: str | None = None) -> list[dict[str, Any]]:
-    """Claim pending items that are due (or the given ids) for this worker; each
+              owner: str | None = None, after: int | None = None) -> list[dict[str, Any]]:
+    """Claim pending items that are due (or the given ids) for this worker, oldest
+    first (only ids above ``after``, to page through the outbox in one run); each
     claim is an atomic conditional UPDATE, so two deliverers never send one item
     at the same time. Increments ``attempts``."""
     when = now or utcnow()
@@ -428,6 +430,7 @@ def claim_due(engine: Engine, *, limit: int = 500, lease: float = 300.0,
     due = and_(alert_outbox.c.state == "pending", alert_outbox.c.next_attempt_at <= stamp, free)
     query = select(alert_outbox.c.id).order_by(alert_outbox.c.id).limit(limit)
     query = query.where(alert_outbox.c.id.in_(list(ids))) if ids is not None else query
+    query = query.where(alert_outbox.c.id > after) if after is not None else query
     claimed: list[dict[str, Any]] = []
     with engine.begin() as conn:
         candidates = conn.scalars(query.where(due)).all()
@@ -470,6 +473,26 @@ def mark_failed(engine: Engine, oid: int, error: str, *, max_attempts: int = 10,
             state=state, last_error=error[:2000], claimed_by=None, claimed_until=None,
             next_attempt_at=_iso(retry_at)))
     return state
+
+
+def defer(engine: Engine, ids: Iterable[int], until: datetime, reason: str, *,
+          owner: str | None = None) -> int:
+    """Hand claimed items back untried: still pending, unclaimed, due again at
+    ``until``, and the attempt their claim counted is taken back (an item skipped
+    because its endpoint is down costs no attempt). Returns the number deferred."""
+    owner = owner or worker_id()
+    ids = list(ids)
+    done = 0
+    with engine.begin() as conn:
+        for start in range(0, len(ids), 500):
+            done += conn.execute(update(alert_outbox).where(
+                alert_outbox.c.id.in_(ids[start:start + 500]),
+                alert_outbox.c.state == "pending", alert_outbox.c.claimed_by == owner).values(
+                attempts=case((alert_outbox.c.attempts > 0, alert_outbox.c.attempts - 1),
+                              else_=0),
+                claimed_by=None, claimed_until=None, next_attempt_at=_iso(until),
+                last_error=reason[:2000])).rowcount
+    return done
 
 
 def requeue(engine: Engine, *, ids: Iterable[int] | None = None, since: str | None = None,

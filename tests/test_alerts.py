@@ -6,26 +6,21 @@ way the crawler does (Store.save_articles)."""
 from __future__ import annotations
 
 import datetime as dt
-import email
-import ipaddress
 import json
 import os
 import signal
-import socket
-import ssl
 import subprocess
 import sys
 import textwrap
 import xml.etree.ElementTree as ET
-from email import policy
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from support.alerts import SECRET, Mailbox, ev, make_article, smtp_section, smtp_server
 
 from index import alert_store
-from index.ids import article_id
 from index.store import Store
 from toezicht.alerts.deliver import deliver, fold
 from toezicht.alerts.receiver import WebhookReceiver
@@ -33,32 +28,7 @@ from toezicht.alerts.subscriptions import load_alert_settings
 from toezicht.cli import cli
 from toezicht.config import ConfigError, load_config
 
-SECRET = "s3cret-hook-key"
-
-
 # -- fixtures ------------------------------------------------------------------------
-def make_article(url: str, lang: str, title: str, text: str,
-                 events: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    analysis = {
-        "lang": lang, "relevant": True, "relevance_score": 0.9,
-        "regulators": [{"id": e["actor"], "name": e["actor"], "country": e["jurisdiction"]}
-                       for e in events if e["measure"] != "platform_measure"],
-        "countries": sorted({e["jurisdiction"] for e in events if e["jurisdiction"]}),
-        "platforms": sorted({e["target"] for e in events if e["target"]}),
-        "measures": sorted({e["measure"] for e in events}),
-        "events": events,
-    }
-    return {"id": article_id(url), "url": url, "canonical_url": url, "source": "fixture",
-            "title": title, "text": text, "lang": lang, "published": "2026-01-12",
-            "analysis": analysis, **extra}
-
-
-def ev(actor: str, measure: str, target: str, jurisdiction: str, status: str,
-       evidence: str) -> dict[str, Any]:
-    return {"actor": actor, "measure": measure, "target": target, "jurisdiction": jurisdiction,
-            "status": status, "date": None, "evidence": evidence, "confidence": 0.9}
-
-
 OFCOM_EN = make_article(
     "http://news.test/en/ofcom-grok", "en", "Ofcom opens investigation into Grok",
     "Ofcom has opened an investigation into Grok. A European ban is not unthinkable.",
@@ -76,72 +46,10 @@ EU_BLOCK = make_article(
     [ev("EU", "block", "Grok", "EU", "actual", "The EU blocked Grok across the Union.")])
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def self_signed(tmp: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = tmp / "smtp.crt", tmp / "smtp.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_file, key_file
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.logins: list[bytes] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
 @pytest.fixture()
 def smtp(tmp_path: Path):
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult
-
-    cert, key = self_signed(tmp_path)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    box = Mailbox()
-
-    def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001
-        ok = auth_data.login == b"toezicht" and auth_data.password == b"pw"
-        if ok:
-            box.logins.append(auth_data.login)
-        return AuthResult(success=ok)
-
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port, tls_context=context,
-                            require_starttls=True, authenticator=authenticator,
-                            auth_require_tls=True)
-    controller.start()
-    box.port, box.cert = port, cert  # type: ignore[attr-defined]
-    yield box
-    controller.stop()
+    with smtp_server(tmp_path) as box:
+        yield box
 
 
 @pytest.fixture()
@@ -151,20 +59,11 @@ def hook():
 
 
 def write_config(tmp: Path, hook: WebhookReceiver | None, smtp: Mailbox | None = None,
-                 extra: str = "", backoff: float = 0.0) -> Path:
+                 extra: str = "", backoff: float = 0.0, workers: int = 4) -> Path:
     parts = [f'data_dir = "{tmp / "data"}"', "",
-             f"[alerts]\nbackoff_base = {backoff}\nmax_attempts = 4\n"]
+             f"[alerts]\nbackoff_base = {backoff}\nmax_attempts = 4\nworkers = {workers}\n"]
     if smtp is not None:
-        parts.append(textwrap.dedent(f"""
-            [smtp]
-            host = "127.0.0.1"
-            port = {smtp.port}
-            starttls = true
-            username = "toezicht"
-            password = "pw"
-            ca_file = "{smtp.cert}"
-            timeout = 5
-            """))
+        parts.append(smtp_section(smtp))
     parts.append('[[subscription]]\nname = "grok"\nplatforms = ["Grok"]\nsource_health = true\n')
     if hook is not None:
         parts.append(f'[subscription.webhook]\nurl = "{hook.url}"\nsecret = "{SECRET}"\n')
@@ -194,9 +93,10 @@ def atom_ids(path: Path) -> list[str]:
 
 
 # -- the main story --------------------------------------------------------------------
+@pytest.mark.parametrize("workers", [4, 1])  # endpoints side by side, or one at a time
 def test_each_alert_arrives_exactly_once(tmp_path: Path, hook: WebhookReceiver,
-                                         smtp: Mailbox) -> None:
-    cfg = load_config(write_config(tmp_path, hook, smtp))
+                                         smtp: Mailbox, workers: int) -> None:
+    cfg = load_config(write_config(tmp_path, hook, smtp, workers=workers))
     store = Store(cfg.resolved_store_url)
     feed = cfg.data_dir / "feeds" / "grok.xml"
 
@@ -204,6 +104,8 @@ def test_each_alert_arrives_exactly_once(tmp_path: Path, hook: WebhookReceiver,
     out = cycle(cfg, store, [OFCOM_EN])
     assert out["fold"]["new_actions"] == 2 and out["fold"]["enqueued"] == 6
     assert len(out["delivery"].sent) == 6
+    assert [(c.channel, len(c.sent), len(c.skipped)) for c in out["delivery"].by_channel()] == [
+        ("webhook", 2, 0), ("email", 2, 0), ("atom", 2, 0)]
     assert len(hook.requests) == 2 and len(hook.accepted) == 2
     kinds = {(p["kind"], p["action"]["actor"], p["status"]) for p in hook.accepted}
     assert kinds == {("new", "ofcom", "actual"), ("new", "EU", "potential")}
@@ -421,6 +323,7 @@ def test_source_health_alert(tmp_path: Path, hook: WebhookReceiver) -> None:
     ('[schedule]\ntimezone = "Mars/Olympus"\n',
      'schedule.timezone = "Mars/Olympus": must be an IANA timezone name'),
     ('[smtp]\nhost = "x"\nusername = "u"\n', "username given without password"),
+    ('[alerts]\nworkers = 0\n', "alerts.workers = 0: must be an integer from 1 to 32"),
 ])
 def test_config_check_errors(tmp_path: Path, snippet: str, message: str) -> None:
     path = tmp_path / "c.toml"
@@ -458,15 +361,35 @@ def test_alerts_cli(tmp_path: Path, hook: WebhookReceiver) -> None:
     assert runner.invoke(cli, [*base, "test", "nope"]).exit_code == 1
     Store(load_config(cfg_path).resolved_store_url).save_articles([OFCOM_EN])
     result = runner.invoke(cli, [*base, "deliver"])
-    assert result.exit_code == 0 and "2 new actions" in result.output and "sent 4" in result.output
+    assert result.exit_code == 0, result.output
+    feed = load_config(cfg_path).data_dir / "feeds" / "grok.xml"
+    assert result.output.splitlines() == [  # one line per endpoint, not per alert
+        "folded 2 events: 2 new actions, 0 upgrades, 4 alerts enqueued",
+        f"webhook {hook.url}: 2 sent, 0 failed, 0 skipped",
+        f"atom {feed}: 2 sent, 0 failed, 0 skipped",
+        "sent 4, retrying 0, failed 0, skipped 0"]
+    assert result.stderr == ""
     result = runner.invoke(cli, [*base, "list", "--state", "sent"])
     assert "NEW actual: ofcom investigation → Grok (GB)" in result.output
     rows = json.loads(runner.invoke(cli, [*base, "list", "--format", "json"]).output)
     assert len(rows) == 6
     first = min(r["id"] for r in rows if r["kind"] == "new" and r["channel"] == "webhook")
-    result = runner.invoke(cli, [*base, "replay", str(first)])
-    assert result.exit_code == 0 and "sent 1" in result.output
+    result = runner.invoke(cli, [*base, "replay", "--verbose", str(first)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [  # --verbose: and one line per alert
+        "requeued 1", f"webhook {hook.url}: 1 sent, 0 failed, 0 skipped",
+        f"  #{first} grok: sent", "sent 1, retrying 0, failed 0, skipped 0"]
     assert len(hook.accepted) == 4  # the replay is a deliberate re-send (new delivery id)
+    hook.fail_next = 1
+    result = runner.invoke(cli, [*base, "replay", str(first)])
+    assert result.exit_code == 1
+    assert f"webhook {hook.url}: 0 sent, 1 failed, 0 skipped (webhook answered HTTP 503)" \
+        in result.output.splitlines()
+    result = runner.invoke(cli, [*base, "deliver", "--no-fold", "--format", "json"])
+    out = json.loads(result.output)
+    assert out["sent"] == 1 and out["channels"] == [
+        {"channel": "webhook", "endpoint": hook.url, "sent": 1, "retrying": 0, "failed": 0,
+         "skipped": 0, "down": None, "retry_at": None}]
     result = runner.invoke(cli, [*base, "actions"])
     assert "ofcom investigation Grok (GB)" in result.output
 

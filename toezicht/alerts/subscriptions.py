@@ -37,6 +37,7 @@ In the config file (all filters optional; an empty filter matches everything)::
     max_attempts = 10
     backoff_base = 60                   # seconds; doubles each attempt
     backoff_max = 21600
+    workers = 4                         # endpoints delivered to at the same time
 """
 
 from __future__ import annotations
@@ -140,6 +141,8 @@ class DeliverySettings:
     backoff_max: float = setting(6 * 3600.0, number(0))
     lease: float = setting(300.0, number(0, above=True))  # seconds a claimed alert is held
     relevant_only: bool = setting(True, flag())
+    # endpoints (webhook URLs, the SMTP server, feed files) delivered to side by side
+    workers: int = setting(4, integer(1, 32))
 
     @classmethod
     def from_table(cls, table: dict[str, Any] | None) -> DeliverySettings:

@@ -23,14 +23,21 @@ def _load(cfg: Config) -> tuple[Any, Any]:
         raise click.ClickException(str(exc)) from None
 
 
-def _echo_report(report: Any, fmt: str = "table") -> None:
+def _echo_report(report: Any, fmt: str = "table", verbose: bool = False) -> None:
+    """One line per endpoint (``--verbose``: and one per alert), then the totals."""
     if fmt == "json":
         click.echo(json.dumps({**report.as_dict(), "errors": report.errors}))
         return
+    for channel in report.by_channel():
+        click.echo(channel.line())
+        if verbose:
+            for line in channel.lines:
+                click.echo(f"  {line}")
     click.echo(f"sent {len(report.sent)}, retrying {len(report.retrying)}, "
-               f"failed {len(report.failed)}")
-    for oid, err in sorted(report.errors.items()):
-        click.echo(f"  #{oid}: {err}")
+               f"failed {len(report.failed)}, skipped {len(report.skipped)}")
+
+
+VERBOSE = click.option("--verbose", "-v", is_flag=True, help="Also one line per alert.")
 
 
 @click.group()
@@ -40,6 +47,8 @@ def alerts() -> None:
     Every alert goes through an outbox in the store: it is recorded before it is
     sent and marked sent after, retried with backoff, and carries a stable
     delivery id (webhook header X-Toezicht-Delivery) that receivers can dedupe on.
+    Endpoints are served side by side; one that does not answer is skipped for the
+    rest of the run and retried with backoff.
     """
 
 
@@ -102,8 +111,10 @@ def test(cfg: Config, subscription: str, channel: str | None) -> None:
     by_id = dict(zip(ids, channels, strict=True))
     for oid in ids:
         err = report.errors.get(oid)
+        if oid in report.skipped:
+            err = "not attempted, the endpoint did not answer"
         click.echo(f"{by_id[oid]}: {'OK' if err is None else 'FAILED: ' + err}")
-    if report.errors:
+    if not report.ok:
         sys.exit(1)
 
 
@@ -114,9 +125,10 @@ def test(cfg: Config, subscription: str, channel: str | None) -> None:
                    "it has an offset).")
 @click.option("--subscription", help="Only items of this subscription.")
 @click.option("--no-deliver", is_flag=True, help="Only requeue; deliver later.")
+@VERBOSE
 @click.pass_obj
 def replay(cfg: Config, ids: tuple[int, ...], since: date | None, subscription: str | None,
-           no_deliver: bool) -> None:
+           no_deliver: bool, verbose: bool) -> None:
     """Re-send items by ID, or all since a date (each gets a new delivery id)."""
     from index import alert_store
     from toezicht.alerts.deliver import deliver
@@ -133,8 +145,8 @@ def replay(cfg: Config, ids: tuple[int, ...], since: date | None, subscription: 
     click.echo(f"requeued {len(done)}")
     if done and not no_deliver:
         report = deliver(cfg, store, settings=settings, ids=done)
-        _echo_report(report)
-        if report.errors:
+        _echo_report(report, verbose=verbose)
+        if not report.ok:
             sys.exit(1)
     if missing:
         sys.exit(1)
@@ -145,9 +157,13 @@ def replay(cfg: Config, ids: tuple[int, ...], since: date | None, subscription: 
               help="Do not first turn newly stored events into alerts.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
+@VERBOSE
 @click.pass_obj
-def deliver_cmd(cfg: Config, no_fold: bool, fmt: str) -> None:
-    """Fold newly stored events into actions/alerts, then drain due outbox items."""
+def deliver_cmd(cfg: Config, no_fold: bool, fmt: str, verbose: bool) -> None:
+    """Fold newly stored events into actions/alerts, then drain due outbox items.
+
+    Prints one line per endpoint (sent, failed, skipped because the endpoint did not
+    answer) and the totals."""
     from toezicht.alerts.deliver import deliver, fold
 
     store, settings = _load(cfg)
@@ -157,7 +173,7 @@ def deliver_cmd(cfg: Config, no_fold: bool, fmt: str) -> None:
             click.echo(f"folded {folded['events']} events: {folded['new_actions']} new actions, "
                        f"{folded['upgraded_actions']} upgrades, {folded['enqueued']} alerts "
                        "enqueued")
-    _echo_report(deliver(cfg, store, settings=settings), fmt)
+    _echo_report(deliver(cfg, store, settings=settings), fmt, verbose)
 
 
 @alerts.command("actions")

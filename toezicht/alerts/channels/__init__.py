@@ -1,9 +1,41 @@
-"""Delivery channels. Each ``send(items)`` takes claimed outbox rows of one
-subscription and returns ``{outbox id: None (delivered) | error message}``."""
+"""Delivery channels. Each module has
+
+- ``send(settings, items, ...)``: takes claimed outbox rows of one subscription and
+  returns ``{outbox id: None (delivered) | error message}``. An error of type
+  :class:`NoAnswer` means the endpoint did not answer at all; items left out of the
+  result were not attempted.
+- ``endpoint(settings, ...)``: where the items go (a webhook URL without credentials
+  or query, ``smtp://host:port``, a feed file), for the delivery lanes and reports.
+"""
 
 from __future__ import annotations
 
+import smtplib
+import ssl
+import urllib.error
 from typing import Any
+
+
+class NoAnswer(str):
+    """An error message meaning the endpoint gave no answer at all (timed out, refused
+    or dropped the connection, unknown host), as opposed to answering with an error.
+    Delivery skips the endpoint's other items for the rest of the run."""
+
+
+def no_answer(exc: BaseException) -> bool:
+    """Whether a transport error means "no answer": a timeout or a connection that
+    failed (refused, reset, closed before the reply, unknown host). An answer that is
+    an error (HTTP 503, an SMTP 5xx reply, a certificate that does not verify) is not."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return False
+    if isinstance(exc, urllib.error.URLError):
+        reason = exc.reason
+        return isinstance(reason, BaseException) and no_answer(reason)
+    if isinstance(exc, ssl.SSLError):
+        return isinstance(exc, ssl.SSLEOFError)  # closed during the handshake
+    if isinstance(exc, smtplib.SMTPException):
+        return isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError))
+    return isinstance(exc, OSError)
 
 MEASURE_WORDS = {
     "investigation": "opened an investigation into",

@@ -55,11 +55,20 @@ def _entry(subscription: str, item: dict[str, Any], updated: str) -> ET.Element:
     return entry
 
 
-def send(settings: dict[str, Any], items: list[dict[str, Any]], *, subscription: str = "",
-         data_dir: Path | None = None, **_: Any) -> dict[int, str | None]:
+def feed_path(settings: dict[str, Any], data_dir: Path | None = None) -> Path:
     path = Path(settings["path"]).expanduser()
     if not path.is_absolute() and data_dir is not None:
         path = Path(data_dir) / path
+    return path
+
+
+def endpoint(settings: dict[str, Any], *, data_dir: Path | None = None, **_: Any) -> str:
+    return str(feed_path(settings, data_dir))
+
+
+def send(settings: dict[str, Any], items: list[dict[str, Any]], *, subscription: str = "",
+         data_dir: Path | None = None, **_: Any) -> dict[int, str | None]:
+    path = feed_path(settings, data_dir)
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,12 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
-from toezicht.alerts.channels import headline, text_block
+from toezicht.alerts.channels import NoAnswer, headline, no_answer, text_block
+
+
+def endpoint(settings: dict[str, Any], *, smtp: Any = None, **_: Any) -> str:
+    """The SMTP server every e-mail subscription shares."""
+    return f"smtp://{smtp.host}:{smtp.port}" if smtp is not None else "smtp (not configured)"
 
 
 def _ssl_context(smtp: Any) -> ssl.SSLContext:
@@ -95,5 +100,7 @@ def send(settings: dict[str, Any], items: list[dict[str, Any]], *, smtp: Any = N
             client.send_message(msg)
     except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         error = f"smtp {smtp.host}:{smtp.port}: {exc.__class__.__name__}: {exc}"
+        if no_answer(exc):
+            error = NoAnswer(error)
         return {i["id"]: error for i in items}
     return {i["id"]: None for i in items}

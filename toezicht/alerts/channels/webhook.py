@@ -12,19 +12,40 @@ Headers sent with every request:
 - ``X-Toezicht-Event: new|upgrade|source_health|test``.
 
 Any 2xx answer counts as delivered; anything else (or no answer) is retried with
-exponential backoff.
+exponential backoff. When a URL gives no answer (timeout, refused connection), the
+other alerts for it wait for the retry instead of each waiting out the timeout.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from toezicht.alerts.channels import NoAnswer, no_answer
 
 USER_AGENT = "Toezicht-Webhook/0.1"
+# One POST per call of send, so each alert is recorded as soon as it is answered.
+ONE_AT_A_TIME = True
+
+
+class Unreachable(RuntimeError):
+    """The webhook gave no answer (see :func:`toezicht.alerts.channels.no_answer`)."""
+
+
+def endpoint(settings: dict[str, Any], **_: Any) -> str:
+    """The URL without credentials, query or fragment (they may hold secrets)."""
+    parts = urlsplit(settings["url"])
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", "", ""))
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -55,16 +76,25 @@ def post(settings: dict[str, Any], item: dict[str, Any]) -> None:
         raise RuntimeError(f"webhook answered HTTP {exc.code}") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise RuntimeError(f"webhook unreachable: {reason}") from None
+        kind = Unreachable if no_answer(exc) else RuntimeError
+        raise kind(f"webhook unreachable: {reason}") from None
+    except http.client.HTTPException as exc:
+        raise RuntimeError(f"webhook answered with a broken HTTP response: "
+                           f"{exc.__class__.__name__}: {exc}") from None
 
 
 def send(settings: dict[str, Any], items: list[dict[str, Any]],
          **_: Any) -> dict[int, str | None]:
+    """POST the items in order. After one gets no answer the rest are not attempted
+    (left out of the result)."""
     results: dict[int, str | None] = {}
     for item in items:
         try:
             post(settings, item)
             results[item["id"]] = None
+        except Unreachable as exc:
+            results[item["id"]] = NoAnswer(exc)
+            break
         except RuntimeError as exc:
             results[item["id"]] = str(exc)
     return results
