@@ -169,7 +169,7 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             if actor is _NO_ACTOR:
                 continue  # a platform or private party is the subject of a public measure
             if actor is None and (has_ana or t.label == "similar") and last_actor is not None:
-                if has_ana and _platform_antecedent(sent, anaphora, plats, t):
+                if has_ana and _platform_antecedent(doc, sent, anaphora, plats, t):
                     continue  # "Apple confirmed that it had ...": "it" is the platform
                 actor, via = last_actor, "carried"
             if actor is None and "SO" in labels[t.start] and ms.home:
@@ -671,11 +671,16 @@ def _conjuncts(doc: Doc, actor: Actor, bodies: list[Mention], countries: list[Me
     return out
 
 
-def _platform_antecedent(sent: Span, anaphora: list[tuple[int, int]], plats: list[Mention],
-                         t: Trigger) -> bool:
-    """A platform named in the sentence before its anaphor is what the anaphor refers to."""
-    ana = [a for a, b in anaphora if sent.start <= a and b <= sent.end and a < t.start]
+def _platform_antecedent(doc: Doc, sent: Span, anaphora: list[tuple[int, int]],
+                         plats: list[Mention], t: Trigger) -> bool:
+    """A platform named in the sentence before its pronoun ("Apple confirmed that it
+    had ...") is what the pronoun refers to."""
+    ana = [a for a, b in anaphora if sent.start <= a and b <= sent.end and a < t.start
+           and doc[a].lower_ in _PRONOUNS]
     return bool(ana) and any(p.end <= ana[0] for p in plats)
+
+
+_PRONOUNS = frozenset(("it", "they", "het", "zij", "ze"))
 
 
 def _platform_is_patient(doc: Doc, sent: Span, actor: Actor, t: Trigger) -> bool:

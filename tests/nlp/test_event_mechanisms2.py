@@ -167,3 +167,9 @@ def test_an_anaphor_after_a_platform_refers_to_it(lang: str, text: str) -> None:
 ])
 def test_an_officials_public_condemnation_is_a_warning(lang: str, text: str, jur: str) -> None:
     assert (jur, "warning", "actual") in keys(lang, text)
+
+
+def test_a_demonstrative_after_a_platform_still_refers_back() -> None:
+    got = keys("nl", "De Australische toezichthouder eSafety eist dat X de beelden weghaalt. "
+                     "Als X dat niet doet, kan het platform een boete krijgen.")
+    assert ("AU", "fine", "potential") in got
