@@ -54,6 +54,15 @@ def _slug(s: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", s).strip("-")
 
 
+def _named_head(doc: Doc, w: Mention) -> bool:
+    """A weak name that ends a longer capitalised name ("the Online Safety Commission")
+    is that other body's head word, not the body the weak name stands for."""
+    if w.start == 0:
+        return False
+    prev = doc[w.start - 1]
+    return (prev.is_title or prev.is_upper) and prev.is_alpha and not prev.is_sent_start
+
+
 def collect(doc: Doc, g: Gazetteer, lang: str) -> Mentions:
     m = Mentions()
     ents: list[tuple[int, int, int, str, list[str]]] = []
@@ -94,7 +103,7 @@ def collect(doc: Doc, g: Gazetteer, lang: str) -> Mentions:
         taken[a:b] = b"\x01" * (b - a)
         chosen.append((a, b, key, parts))
     chosen.sort()
-    m.weak = [w for w in m.weak if not any(taken[w.start:w.end])]
+    m.weak = [w for w in m.weak if not any(taken[w.start:w.end]) and not _named_head(doc, w)]
     for a, b, _key, parts in chosen:
         head = parts[0]
         if head == "REG":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import nlp
 from nlp import bodies
 from nlp.gazetteer import load
 from nlp.mentions import collect
@@ -123,3 +124,15 @@ def test_resolve(name: str, home: str, country: str) -> None:
 def test_slug() -> None:
     assert bodies.slug("Paris Public Prosecutor's Office") == "paris-public-prosecutors-office"
     assert bodies.slug("Court of Québec") == "court-of-quebec"
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "A new Online Harms Commission and a planned bill should give victims of deepfake "
+           "porn faster help."),
+    ("nl", "Een nieuwe Online Schade Commissie en een gepland wetsvoorstel moeten slachtoffers "
+           "van deepfakeporno sneller helpen."),
+])
+def test_a_weak_name_ending_another_name_is_not_its_body(lang: str, text: str) -> None:
+    a = nlp.analyze(text, lang=lang)
+    assert "european-commission" not in {r.id for r in a.regulators}
+    assert "european-commission" not in {e.actor for e in a.events}
