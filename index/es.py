@@ -5,6 +5,16 @@ behind it are named ``<alias>-<timestamp>`` so ``rebuild`` can load a fresh inde
 from the store and swap the alias atomically. The store is the record: nothing
 here is needed for crawling, and everything here can be rebuilt from the store.
 
+The store's synced marks (``es_synced_at``) hold for one concrete index at a time
+(index/sync_state.py): a rebuild sets none while it loads its new index and all of
+them in one transaction after the alias swap, so a rebuild killed at any point
+leaves marks that are true of the live index. ``sync`` compares the ids of store and
+live index (streamed, in id order) whenever the marks describe another index, and
+with ``repair`` (``toezicht index sync``) whenever the counts differ: what the index
+lacks is pushed, what the store no longer has is deleted. Indices named like ours
+that the alias does not point to are a running rebuild's (``building``) or
+``stale``; stale ones are deleted by the next rebuild (:func:`clean_stale`).
+
 Text is analysed with a plain analyser (lowercase, ASCII folding), with Dutch stop
 words and the Snowball Dutch stemmer, and with English stop words and the Porter
 stemmer: ``title`` (short) all three ways, as ``title``, ``title.nl`` and
@@ -23,11 +33,14 @@ Note: the local node has no ``GET /`` endpoint (no rest-root module), so
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from elasticsearch import (
@@ -40,11 +53,11 @@ from elasticsearch import (
 )
 from elasticsearch import ConnectionError as ESConnectionError
 from elasticsearch.helpers import streaming_bulk
-from sqlalchemy import and_, bindparam, select, update
 
+from index import sync_state
 from index.documents import to_document
 from index.search.stories import assign as assign_stories
-from index.store import Store, articles, now_iso
+from index.store import Store, now_iso
 
 Progress = Callable[[int, int], None]  # (done so far, total)
 
@@ -57,6 +70,7 @@ FACETS = {
     "source": "source",
 }
 _ALIAS_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_NAME_TAIL = re.compile(r"\d{8}-\d{9}")  # <alias>-YYYYmmdd-HHMMSSfff (new_index_name)
 MAX_WINDOW = 10_000
 MAX_CHUNK_BYTES = 16 * 1024 * 1024  # per bulk request, whatever the document count
 # a load this big runs with refresh off (one refresh at the end instead of one a second)
@@ -315,14 +329,16 @@ def _replicas(client: Elasticsearch) -> int:
 
 
 def create_index(client: Elasticsearch, alias: str, *, with_alias: bool,
-                 extra_settings: dict[str, Any] | None = None) -> str:
-    """Create a new concrete index ``<alias>-<timestamp>``; optionally with the alias."""
+                 extra_settings: dict[str, Any] | None = None,
+                 meta: dict[str, Any] | None = None) -> str:
+    """Create a new concrete index ``<alias>-<timestamp>``; optionally with the alias.
+    ``meta`` goes into the mapping's ``_meta`` (who builds it: see :func:`partial_indices`)."""
     _check_alias(alias)
     name = new_index_name(alias)
     body: dict[str, Any] = {
         "settings": {**index_settings(analysis_support(client), _replicas(client)),
                      **(extra_settings or {})},
-        "mappings": MAPPING,
+        "mappings": {**MAPPING, "_meta": meta or _meta(alias, "live")},
     }
     if with_alias:
         body["aliases"] = {alias: {"is_write_index": True}}
@@ -372,6 +388,154 @@ def drop(client: Elasticsearch, alias: str) -> list[str]:
         except (ApiError, TransportError) as exc:
             raise backend_error(client, exc, f"deleting {name}") from None
     return sorted(names)
+
+
+# -- partial indices: a rebuild's index the alias does not point to -----------------
+#
+# A rebuild writes into a new index and moves the alias to it at the end. Its index
+# says who builds it in the mapping's ``_meta.toezicht``: state ``building``, host, pid
+# and a heartbeat renewed while it loads; ``live`` once the alias points to it (and for
+# the indices ``ensure_index`` makes with the alias). An index named like ours that the
+# alias does not point to is *building* while its rebuild runs, and *stale* otherwise
+# (killed rebuild, or an old index a swap left behind): stale ones are deleted at the
+# start of the next rebuild and by ``toezicht index status --clean``.
+
+HEARTBEAT_EVERY = 30.0  # seconds between heartbeats of a rebuild's index
+STALE_AFTER = 600.0  # a building index whose heartbeat is older than this is abandoned
+
+
+def _meta(alias: str, state: str) -> dict[str, Any]:
+    info: dict[str, Any] = {"alias": alias, "state": state}
+    if state == "building":
+        info.update(host=socket.gethostname(), pid=os.getpid(), started=now_iso(),
+                    heartbeat=now_iso())
+    return {"toezicht": info}
+
+
+def _is_ours(alias: str, name: str) -> bool:
+    """``<alias>-YYYYmmdd-HHMMSSfff``, as :func:`new_index_name` makes them."""
+    return name.startswith(alias + "-") and bool(_NAME_TAIL.fullmatch(name[len(alias) + 1:]))
+
+
+def _pid_running(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    try:  # killed but not yet reaped (a zombie) is not running either
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _age(stamp: Any) -> float | None:
+    try:
+        when = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - when).total_seconds()
+
+
+def _why_stale(meta: dict[str, Any] | None) -> str | None:
+    """Why an index the alias does not point to is stale; None while its rebuild runs."""
+    info = (meta or {}).get("toezicht") or {}
+    if info.get("state") != "building":
+        return ("replaced: the alias moved on" if info.get("state") == "live"
+                else "left by an interrupted rebuild")
+    age = _age(info.get("heartbeat"))
+    if age is None or age > STALE_AFTER:
+        return f"its rebuild stopped: no heartbeat since {info.get('heartbeat')}"
+    if info.get("host") == socket.gethostname() and not _pid_running(int(info.get("pid") or 0)):
+        return f"its rebuild (pid {info.get('pid')}) is gone"
+    return None
+
+
+def partial_indices(client: Elasticsearch, alias: str) -> list[dict[str, Any]]:
+    """Indices named like ours (``<alias>-<timestamp>``) that the alias does not point
+    to, oldest first: ``{"name", "state": "building"|"stale", "why", "docs", "bytes"}``."""
+    _check_alias(alias)
+    try:
+        found = client.indices.get(
+            index=f"{alias}-*", expand_wildcards="open,closed",
+            filter_path="*.aliases,*.mappings._meta,*.settings.index.creation_date").body
+    except NotFoundError:
+        return []
+    except (ApiError, TransportError) as exc:
+        raise backend_error(client, exc, "listing indices") from None
+    out: list[dict[str, Any]] = []
+    for name in sorted(found):
+        info = found[name] or {}
+        if not _is_ours(alias, name) or alias in (info.get("aliases") or {}):
+            continue
+        why = _why_stale((info.get("mappings") or {}).get("_meta"))
+        out.append({"name": name, "state": "stale" if why else "building", "why": why or "",
+                    "created": (info.get("settings") or {}).get("index", {})
+                    .get("creation_date")})
+    if out:
+        try:
+            stats = client.indices.stats(index=",".join(p["name"] for p in out),
+                                         metric="docs,store,indexing",
+                                         filter_path="indices.*.primaries").body
+        except (ApiError, TransportError):
+            stats = {}
+        for part in out:
+            prim = (stats.get("indices") or {}).get(part["name"], {}).get("primaries", {})
+            part["docs_loaded"] = int((prim.get("indexing") or {}).get("index_total") or 0)
+            part["bytes"] = int((prim.get("store") or {}).get("size_in_bytes") or 0)
+    return out
+
+
+def clean_stale(client: Elasticsearch, alias: str, store: Store | None = None) -> list[str]:
+    """Delete the stale partial indices of ``alias`` (never the live one, never one a
+    running rebuild is writing) and, with ``store``, the load records of rebuilds whose
+    index is gone. Returns the names deleted."""
+    stale = [p["name"] for p in partial_indices(client, alias) if p["state"] == "stale"]
+    live = set(alias_indices(client, alias))  # again, right before deleting
+    deleted = []
+    for name in stale:
+        if name in live:
+            continue
+        try:
+            client.indices.delete(index=name)
+            deleted.append(name)
+        except NotFoundError:
+            deleted.append(name)
+        except (ApiError, TransportError) as exc:
+            raise backend_error(client, exc, f"deleting {name}") from None
+    if store is not None:
+        for name in sync_state.loads_indices(store):
+            if _is_ours(alias, name) and (name in deleted or not _call(
+                    client, "checking indices", lambda n=name: client.indices.exists(index=n))):
+                sync_state.drop_loads(store, name)
+    return deleted
+
+
+class _Heartbeat:
+    """Renews the heartbeat in a building index's ``_meta`` (at most every
+    :data:`HEARTBEAT_EVERY` seconds), so other processes see its rebuild is alive."""
+
+    def __init__(self, client: Elasticsearch, index: str, meta: dict[str, Any]) -> None:
+        self.client, self.index, self.meta = client, index, meta
+        self.last = time.monotonic()
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.last < HEARTBEAT_EVERY:
+            return
+        self.last = time.monotonic()
+        self.meta["toezicht"]["heartbeat"] = now_iso()
+        try:
+            self.client.indices.put_mapping(index=self.index, meta=self.meta)
+        except (ApiError, TransportError):
+            pass  # the load itself reports a dead cluster
 
 
 # -- loading ------------------------------------------------------------------
@@ -494,26 +658,14 @@ def _prefetch(items: Iterable[Any], size: int) -> Iterator[Any]:
         thread.join(timeout=30)
 
 
+Mark = Callable[[dict[str, str | None], list[str]], None]  # (versions read, ids indexed)
+
+
 def _mark_synced_unchanged(store: Store, versions: dict[str, str | None], ids: list[str],
-                           when: str) -> None:
-    """Mark articles synced unless they changed (``updated_at``) since they were read,
-    so a concurrent save is pushed by the next sync instead of being lost."""
-    never, seen = [], []
-    for aid in ids:
-        version = versions.pop(aid, None)
-        if version is None:
-            never.append({"aid": aid})
-        else:
-            seen.append({"aid": aid, "seen": version})
-    with store.engine.begin() as conn:  # one prepared statement each, executemany
-        if never:
-            conn.execute(update(articles).where(and_(
-                articles.c.id == bindparam("aid"), articles.c.updated_at.is_(None)))
-                .values(es_synced_at=when), never)
-        if seen:
-            conn.execute(update(articles).where(and_(
-                articles.c.id == bindparam("aid"), articles.c.updated_at == bindparam("seen")))
-                .values(es_synced_at=when), seen)
+                           when: str, alias: str, index: str) -> None:
+    """Mark articles synced unless they changed since they were read, and only while
+    ``index`` is the one the marks describe (:func:`index.sync_state.mark_synced_unchanged`)."""
+    sync_state.mark_synced_unchanged(store, versions, ids, when, alias, index)
 
 
 # settings for an index being bulk loaded: no refresh (segments are written when the
@@ -544,23 +696,13 @@ def _refresh_is_off(client: Elasticsearch, index: str) -> bool:
     return value == "-1"
 
 
-def _unsynced_ids(store: Store) -> list[str]:
-    with store.engine.connect() as conn:
-        return list(conn.scalars(select(articles.c.id).where(articles.c.es_synced_at.is_(None))))
-
-
-def _mark_unsynced(store: Store, ids: list[str]) -> None:
-    with store.engine.begin() as conn:
-        for start in range(0, len(ids), 500):
-            conn.execute(update(articles).where(articles.c.id.in_(ids[start:start + 500]))
-                         .values(es_synced_at=None))
-
-
 def _load(store: Store, client: Elasticsearch, target: str, *, only_unsynced: bool,
-          progress: Progress | None, chunk_size: int) -> dict[str, Any]:
+          progress: Progress | None, chunk_size: int, mark: Mark,
+          on_chunk: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Stream articles from the store into ``target``; ``mark(versions, ids)`` gets the
+    ids of every chunk Elasticsearch acknowledged (in a thread of its own)."""
     total = store.count_articles(only_unsynced=only_unsynced)
     versions: dict[str, str | None] = {}
-    stamp = now_iso()
     state = {"done": 0}
     encode = encoder(client)
 
@@ -586,8 +728,10 @@ def _load(store: Store, client: Elasticsearch, target: str, *, only_unsynced: bo
     marks: list[Future[None]] = []
 
     def on_success(ids: list[str]) -> None:
-        marks.append(marker.submit(_mark_synced_unchanged, store, versions, list(ids), stamp))
+        marks.append(marker.submit(mark, versions, list(ids)))
         state["done"] += len(ids)
+        if on_chunk:
+            on_chunk()
         if progress:
             progress(state["done"], total)
 
@@ -596,22 +740,21 @@ def _load(store: Store, client: Elasticsearch, target: str, *, only_unsynced: bo
                                      chunk_size=chunk_size, on_success=on_success)
     finally:
         marker.shutdown(wait=True)
-    for mark in marks:
-        mark.result()  # a failed update of the store is raised here
+    for done in marks:
+        done.result()  # a failed update of the store is raised here
     if progress:
         progress(total, total)
     return {"total": total, "indexed": indexed, "failed": len(errors), "errors": errors[:20]}
 
 
-def sync(store: Store, client: Elasticsearch, alias: str, progress: Progress | None = None,
-         *, chunk_size: int = 1000) -> dict[str, Any]:
-    """Push every article the index has not seen (``es_synced_at`` NULL) and mark it
-    synced. Returns ``{"total", "indexed", "failed", "errors", "index"}``.
+def _push(store: Store, client: Elasticsearch, alias: str, index: str,
+          progress: Progress | None, chunk_size: int) -> dict[str, Any]:
+    """Push every unsynced article through ``alias`` (live index ``index``) and mark it.
 
     A large load (at least :data:`BULK_LOAD_MIN` articles) runs with refresh off and
     refreshes once at the end; the translog stays fsynced per request, since each
     chunk is marked synced in the store as soon as Elasticsearch acknowledges it."""
-    index = ensure_index(client, alias)
+    stamp = now_iso()
     bulk_load = store.count_articles(only_unsynced=True) >= BULK_LOAD_MIN
     if not bulk_load and _refresh_is_off(client, index):
         # an earlier bulk load died before restoring: new documents would stay
@@ -622,33 +765,252 @@ def sync(store: Store, client: Elasticsearch, alias: str, progress: Progress | N
               lambda: client.indices.put_settings(index=index, settings=LOAD_SETTINGS))
     try:
         result = _load(store, client, alias, only_unsynced=True, progress=progress,
-                       chunk_size=chunk_size)
+                       chunk_size=chunk_size,
+                       mark=lambda versions, ids: _mark_synced_unchanged(
+                           store, versions, ids, stamp, alias, index))
     finally:
         if bulk_load:
             _restore_settings(client, index)
     if result["indexed"] and not bulk_load:
         _call(client, "refresh", lambda: client.indices.refresh(index=alias))
-    return {**result, "index": index}
+    return result
+
+
+def _merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    return {"total": first["total"] + second["total"],
+            "indexed": first["indexed"] + second["indexed"],
+            "failed": first["failed"] + second["failed"],
+            "errors": (first["errors"] + second["errors"])[:20]}
+
+
+# -- comparing the store with the index -----------------------------------------------
+
+ID_BATCH = 5000  # ids per page from Elasticsearch and from the store
+
+
+def _count(client: Elasticsearch, index: str) -> int:
+    return int(_call(client, "counting", lambda: client.count(index=index))["count"])
+
+
+def _refresh(client: Elasticsearch, index: str) -> None:
+    _call(client, "refresh", lambda: client.indices.refresh(index=index))
+
+
+def _index_ids(client: Elasticsearch, index: str, batch: int = ID_BATCH) -> Iterator[str]:
+    """The ids in ``index`` in byte order (the ``id`` keyword field, which equals
+    ``_id``), paged with ``search_after`` (flat memory)."""
+    after: list[Any] | None = None
+    while True:
+        resp = _call(client, f"listing the ids in {index}", lambda a=after: client.search(
+            index=index, size=batch, sort=[{"id": "asc"}], source=False,
+            track_total_hits=False, query={"exists": {"field": "id"}}, search_after=a,
+            filter_path="hits.hits._id,hits.hits.sort"))
+        hits = (resp.body.get("hits") or {}).get("hits") or []
+        if not hits:
+            return
+        for hit in hits:
+            yield str(hit["_id"])
+        after = hits[-1]["sort"]
+
+
+def _ascending(ids: Iterator[str], what: str) -> Iterator[str]:
+    previous: str | None = None
+    for aid in ids:
+        if previous is not None and aid <= previous:
+            raise SearchBackendError(f"{what} does not list ids in byte order ({previous!r} "
+                                     f"before {aid!r}): cannot compare it with the index")
+        previous = aid
+        yield aid
+
+
+def _delete_docs(client: Elasticsearch, alias: str, ids: list[str]) -> int:
+    if not ids:
+        return 0
+    resp = _call(client, "deleting documents", lambda: client.bulk(
+        operations=[{"delete": {"_index": alias, "_id": aid}} for aid in ids],
+        filter_path="items.*.result,items.*.error"))
+    deleted = 0
+    for item in resp.body.get("items") or []:
+        info = next(iter(item.values()))
+        if info.get("error"):
+            raise SearchBackendError(f"Elasticsearch refused deleting documents: "
+                                     f"{info['error']}"[:500])
+        deleted += info.get("result") == "deleted"
+    return deleted
+
+
+def compare(store: Store, client: Elasticsearch, alias: str, index: str | None = None, *,
+            repair: bool = False) -> dict[str, int]:
+    """Compare the store's article ids with the ids in the live index, both streamed in
+    byte order and merged (flat memory, pages of :data:`ID_BATCH`). Returns
+    ``{"same", "missing", "extra", "deleted"}``: ``missing`` are stored articles the
+    index lacks, ``extra`` documents with no stored article.
+
+    With ``repair``, missing articles lose their synced mark (the next push sends them)
+    and extra documents are deleted, each batch looked up in the store once more just
+    before (an article stored meanwhile is kept)."""
+    index = index or (alias_indices(client, alias) or [None])[-1]
+    counts = {"same": 0, "missing": 0, "extra": 0, "deleted": 0}
+    if index is None:
+        counts["missing"] = store.count_articles()
+        return counts
+    _refresh(client, index)
+    missing: list[str] = []
+    extra: list[str] = []
+
+    def flush_missing() -> None:
+        if repair and missing:
+            sync_state.mark_unsynced(store, missing)
+        missing.clear()
+
+    def flush_extra() -> None:
+        if repair and extra:
+            stored = sync_state.article_ids_among(store, extra)
+            counts["deleted"] += _delete_docs(client, alias,
+                                              [aid for aid in extra if aid not in stored])
+        extra.clear()
+
+    def add(bucket: list[str], aid: str, key: str, flush: Callable[[], None]) -> None:
+        counts[key] += 1
+        bucket.append(aid)
+        if len(bucket) >= sync_state.BATCH:
+            flush()
+
+    stored = _ascending(sync_state.iter_article_ids(store, ID_BATCH), "the store")
+    indexed = _ascending(_index_ids(client, index), f"index {index}")
+    s, e = next(stored, None), next(indexed, None)
+    while s is not None or e is not None:
+        if e is None or (s is not None and s < e):
+            add(missing, s, "missing", flush_missing)  # type: ignore[arg-type]
+            s = next(stored, None)
+        elif s is None or e < s:
+            add(extra, e, "extra", flush_extra)
+            e = next(indexed, None)
+        else:
+            counts["same"] += 1
+            s, e = next(stored, None), next(indexed, None)
+    flush_missing()
+    flush_extra()
+    # documents without the ``id`` field are not ours either (none are, normally)
+    while True:
+        resp = _call(client, f"listing documents in {index}", lambda: client.search(
+            index=index, size=1000, source=False, track_total_hits=False,
+            query={"bool": {"must_not": {"exists": {"field": "id"}}}},
+            filter_path="hits.hits._id"))
+        odd = [str(h["_id"]) for h in (resp.body.get("hits") or {}).get("hits") or []]
+        counts["extra"] += len(odd)
+        if not repair or not odd:
+            break
+        stored_odd = sync_state.article_ids_among(store, odd)
+        sync_state.mark_unsynced(store, stored_odd)  # re-pushed with the field
+        counts["deleted"] += _delete_docs(client, alias, odd)
+        _refresh(client, index)
+    if repair and counts["deleted"]:
+        _refresh(client, index)
+    return counts
+
+
+def _reconcile(store: Store, client: Elasticsearch, alias: str, index: str) -> dict[str, Any]:
+    """Make the store's marks describe the live ``index`` before pushing:
+    ``current`` (they do), ``finalized`` (a rebuild swapped the alias to it and died
+    before marking: its load records are applied) or ``compared`` (the marks describe
+    another index or none: ids compared, the difference repaired)."""
+    recorded = sync_state.synced_index(store, alias)
+    if recorded == index:
+        return {"marks": "current", "deleted": 0}
+    if sync_state.has_loads(store, index):
+        sync_state.finalize(store, alias, index)
+        return {"marks": "finalized", "deleted": 0}
+    _refresh(client, index)
+    if _count(client, index) == 0:
+        sync_state.unmark_all(store)
+        diff = {"deleted": 0}
+    else:
+        diff = compare(store, client, alias, index, repair=True)
+    sync_state.adopt(store, alias, index)
+    return {"marks": "compared", "deleted": diff["deleted"]}
+
+
+# -- sync, rebuild, status ------------------------------------------------------------
+
+
+def sync(store: Store, client: Elasticsearch, alias: str, progress: Progress | None = None,
+         *, chunk_size: int = 1000, repair: bool = False, verify: bool = False
+         ) -> dict[str, Any]:
+    """Push every article the live index lacks (``es_synced_at`` NULL) and mark it
+    synced. Returns ``{"total", "indexed", "failed", "errors", "index", "deleted",
+    "already_in_sync", "checked", "marks"}``.
+
+    First the marks are made to describe the live index (see :func:`_reconcile`). With
+    ``repair`` the document count of the index is then compared with the store's, and
+    on a difference (always, with ``verify``) their ids: what the index lacks is
+    pushed, what the store no longer has is deleted from the index (``deleted``)."""
+    index = ensure_index(client, alias)
+    marks = _reconcile(store, client, alias, index)
+    deleted = marks["deleted"]
+    checked = "ids" if marks["marks"] == "compared" else "marks"
+    result = _push(store, client, alias, index, progress, chunk_size)
+    if repair or verify:
+        _refresh(client, index)
+        if verify or _count(client, index) != store.count_articles():
+            diff = compare(store, client, alias, index, repair=True)
+            deleted += diff["deleted"]
+            if diff["missing"]:
+                result = _merge(result, _push(store, client, alias, index, progress,
+                                              chunk_size))
+            checked = "ids"
+        elif checked != "ids":
+            checked = "counts"
+    already = max(0, store.count_articles() - result["total"])
+    return {**result, "index": index, "deleted": deleted, "already_in_sync": already,
+            "checked": checked, "marks": marks["marks"]}
+
+
+def _abandon(client: Elasticsearch, store: Store, alias: str, index: str) -> None:
+    """After a failed rebuild: delete its index (unless the swap went through after
+    all) and its load records. Best effort: the failure itself is what is raised."""
+    try:
+        if index in alias_indices(client, alias):
+            return  # the next sync finalises it from the load records
+        client.indices.delete(index=index)
+    except (ApiError, TransportError, SearchBackendError):
+        pass
+    try:
+        sync_state.drop_loads(store, index)
+    except Exception:  # noqa: BLE001 (the original failure is the one to report)
+        pass
 
 
 def rebuild(store: Store, client: Elasticsearch, alias: str, progress: Progress | None = None,
             *, chunk_size: int = 1000) -> dict[str, Any]:
     """Load everything from the store into a new concrete index, swap the alias to it
-    in one ``update_aliases`` call, delete the old indices and mark all synced.
+    in one ``update_aliases`` call, then set the store's marks for it in one
+    transaction and delete the old indices.
 
-    The new index is loaded with refresh off and an async translog (nobody searches
-    it yet); both are back to their defaults, and the index refreshed, before the
-    alias moves to it."""
+    Stale partial indices (of killed rebuilds) are deleted first. While loading, no
+    mark is set: the articles loaded are recorded (with the version read) against the
+    new index, and turned into marks only once the alias points to it (see
+    :mod:`index.sync_state`), so a rebuild killed at any point leaves marks that are
+    true of the live index. What changed while loading is pushed at the end
+    (``caught_up``). The new index is loaded with refresh off and an async translog
+    (nobody searches it yet); both are back to their defaults, and the index
+    refreshed, before the alias moves to it."""
     _check_alias(alias)
+    stale = clean_stale(client, alias, store)
     old = alias_indices(client, alias)
     plain = (not old and _call(client, "checking indices",
                                lambda: client.indices.exists(index=alias)))
-    pending = _unsynced_ids(store)  # what the live index lacks, should the rebuild fail
-    new = create_index(client, alias, with_alias=False, extra_settings=REBUILD_SETTINGS)
+    meta = _meta(alias, "building")
+    new = create_index(client, alias, with_alias=False, extra_settings=REBUILD_SETTINGS,
+                       meta=meta)
     try:
         result = _load(store, client, new, only_unsynced=False, progress=progress,
-                       chunk_size=chunk_size)
+                       chunk_size=chunk_size,
+                       mark=lambda versions, ids: sync_state.record_loaded(store, new,
+                                                                           versions, ids),
+                       on_chunk=_Heartbeat(client, new, meta))
         _restore_settings(client, new)
+        old = alias_indices(client, alias)  # what it points to now
         actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": alias}}
                                          for name in old]
         if plain:
@@ -656,14 +1018,13 @@ def rebuild(store: Store, client: Elasticsearch, alias: str, progress: Progress 
         actions.append({"add": {"index": new, "alias": alias, "is_write_index": True}})
         _call(client, "swapping the alias", lambda: client.indices.update_aliases(actions=actions))
     except BaseException:
-        try:
-            client.indices.delete(index=new)
-        except (ApiError, TransportError):
-            pass
-        # the load marked rows synced into an index that is now gone; the live one
-        # still lacks what it lacked before
-        _mark_unsynced(store, pending)
+        _abandon(client, store, alias, new)
         raise
+    try:  # live now: once the alias moves on, it is stale at once
+        client.indices.put_mapping(index=new, meta=_meta(alias, "live"))
+    except (ApiError, TransportError):
+        pass
+    sync_state.finalize(store, alias, new)
     deleted = []
     for name in old:
         try:
@@ -673,11 +1034,18 @@ def rebuild(store: Store, client: Elasticsearch, alias: str, progress: Progress 
             pass
         except (ApiError, TransportError) as exc:
             raise backend_error(client, exc, f"deleting old index {name}") from None
-    return {**result, "index": new, "previous": old, "deleted": deleted}
+    caught_up = _push(store, client, alias, new, None, chunk_size)
+    return {**result, "index": new, "previous": old, "deleted": deleted,
+            "stale_deleted": stale, "caught_up": caught_up["indexed"]}
 
 
-def status(client: Elasticsearch, alias: str, store: Store | None = None) -> dict[str, Any]:
-    """Alias → index, document counts (index vs. store), cluster and index health."""
+def status(client: Elasticsearch, alias: str, store: Store | None = None, *,
+           verify: bool = False) -> dict[str, Any]:
+    """Alias → index, document counts (index vs. store), cluster and index health,
+    partial indices (``building`` by a running rebuild, ``stale``), and whether the
+    index is in sync with the store: the store's marks describe the live index
+    (``marks_index``), none is unsynced and the counts agree; with ``verify`` the ids
+    are compared too (``missing_ids``, ``extra_ids``)."""
     _check_alias(alias)
     health = _call(client, "a health check", lambda: client.cluster.health())
     out: dict[str, Any] = {
@@ -691,16 +1059,28 @@ def status(client: Elasticsearch, alias: str, store: Store | None = None) -> dic
     out["index"] = indices[-1] if indices else None
     out["exists"] = bool(indices)
     if indices:
-        count = _call(client, "counting", lambda: client.count(index=alias))
-        out["index_docs"] = int(count["count"])
+        _refresh(client, alias)
+        out["index_docs"] = _count(client, alias)
         idx_health = _call(client, "index health",
                            lambda: client.cluster.health(index=alias))
         out["index_health"] = idx_health.get("status")
     else:
         out["index_docs"] = 0
         out["index_health"] = None
+    partial = partial_indices(client, alias)
+    out["building_indices"] = [p["name"] for p in partial if p["state"] == "building"]
+    out["stale_indices"] = [p["name"] for p in partial if p["state"] == "stale"]
+    out["partial"] = partial
     if store is not None:
         out["store_articles"] = store.count_articles()
         out["unsynced"] = store.count_articles(only_unsynced=True)
-        out["in_sync"] = out["unsynced"] == 0 and out["store_articles"] == out["index_docs"]
+        out["marks_index"] = sync_state.synced_index(store, alias)
+        out["marks_current"] = bool(indices) and out["marks_index"] == out["index"]
+        in_sync = (out["marks_current"] and out["unsynced"] == 0
+                   and out["store_articles"] == out["index_docs"])
+        if verify:
+            diff = compare(store, client, alias, out["index"])
+            out["missing_ids"], out["extra_ids"] = diff["missing"], diff["extra"]
+            in_sync = in_sync and not diff["missing"] and not diff["extra"]
+        out["in_sync"] = bool(in_sync)
     return out

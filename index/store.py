@@ -135,6 +135,13 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+def version_stamp() -> str:
+    """``articles.updated_at``: also the article's version, which a sync or rebuild
+    compares with what it read before marking (index.sync_state), so to the
+    microsecond: a second save within the same second is a new version too."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -173,7 +180,7 @@ class Store:
         """Insert or update articles (each with optional ``raw_html`` bytes/str and
         ``analysis`` dict). Returns how many were new. One transaction per batch."""
         new = 0
-        stamp = now_iso()
+        stamp = version_stamp()
         with self.engine.begin() as conn:
             existing = set(
                 conn.scalars(
@@ -270,7 +277,7 @@ class Store:
             conn.execute(
                 update(articles)
                 .where(articles.c.id == aid)
-                .values(updated_at=now_iso(), es_synced_at=None,
+                .values(updated_at=version_stamp(), es_synced_at=None,
                         **self._analysis_columns(analysis, version))
             )
             self._put_events(conn, aid, analysis)
@@ -369,3 +376,4 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 import index.alert_store  # noqa: E402, F401  (registers actions/alert_outbox tables on metadata)
 import index.resolution  # noqa: E402, F401  (registers action_state/action_links tables)
+import index.sync_state  # noqa: E402, F401  (registers index_state/index_loads tables)

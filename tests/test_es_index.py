@@ -457,7 +457,7 @@ def test_cli_index_and_search(cli_env):
 
     sync = run_cli(cli_env, "index", "sync", "--quiet")
     assert sync.exit_code == 0, sync.stderr
-    assert "indexed 3 of 3" in sync.stdout
+    assert "indexed 3, deleted 0, already in sync 0" in sync.stdout
 
     found = run_cli(cli_env, "search", "onderzoek", "--format", "json")
     assert found.exit_code == 0, found.stderr
