@@ -151,6 +151,9 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
                 flags.append("ordered_measure")
             if _penalty_frame(sent, t, labels):
                 flags.append("penalty_frame")
+            if t.label == "warning" and any("PUBHEAD" in labels[k] for k in range(
+                    t.end, min(sent.end, t.end + 3))):
+                flags.append("call_on_public")  # "called on his government to ...": a plea
             if _investigated(doc, t, trigs):
                 flags.append("investigated_question")
             if t.label in ("fine", "order") and _sentencing(sent, labels):

@@ -173,3 +173,11 @@ def test_a_demonstrative_after_a_platform_still_refers_back() -> None:
     got = keys("nl", "De Australische toezichthouder eSafety eist dat X de beelden weghaalt. "
                      "Als X dat niet doet, kan het platform een boete krijgen.")
     assert ("AU", "fine", "potential") in got
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "South Korea's president called on his government to stamp out deepfake sex crimes."),
+    ("nl", "De Belgische premier riep zijn regering op om deepfakeporno hard aan te pakken."),
+])
+def test_a_plea_to_ones_own_government_is_no_warning(lang: str, text: str) -> None:
+    assert not any(m == "warning" for _, m, _ in keys(lang, text))
