@@ -158,7 +158,7 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
                 flags.append("investigated_question")
             if t.label in ("fine", "order") and _sentencing(sent, labels):
                 flags.append("sentencing")
-            if any("POWER" in labels[k] for k in range(max(sent.start, t.start - 8), t.start)):
+            if _power_to_act(doc, sent, t, labels):
                 flags.append("power_to_act")
             label = t.label
             if label in ("remove", "restrict") and order_at is not None and order_at < t.start:
@@ -195,6 +195,9 @@ def propose(doc: Doc, gaz: Gazetteer, ms: Mentions, labels: list[tuple[str, ...]
             measure = _resolve_measure(doc, label, actor, plats, t)
             if measure is None:
                 continue
+            if actor.kind == "body" and getattr(bodies_all.get(actor.value), "kind", "") \
+                    in _PRIVATE_KINDS:
+                flags.append("private_body")  # a hotline's notice is no public act
             reason = _not_an_action(doc, sent, t, actor, measure, labels, bodies_all)
             if reason:
                 flags.append(reason)
@@ -465,6 +468,17 @@ def _penalty_frame(sent: Span, t: Trigger, labels: list[tuple[str, ...]]) -> boo
                if not t.start <= i < t.end)
 
 
+def _power_to_act(doc: Doc, sent: Span, t: Trigger, labels: list[tuple[str, ...]]) -> bool:
+    """A power cue governs the trigger's clause: "is bevoegd om de makers aan te
+    spreken en te beboeten", "has the power to block"."""
+    for k in range(t.start - 1, max(sent.start, t.start - 16) - 1, -1):
+        if "POWER" in labels[k]:
+            return True
+        if doc[k].text in (";", ":") or doc[k].lower_ in ("but", "maar", "while", "terwijl"):
+            return False
+    return False
+
+
 def _investigated(doc: Doc, t: Trigger, trigs: list[Trigger]) -> bool:
     """What an investigation asks is no act of its own: "onderzoekt of het platform de
     risico's heeft beperkt", "to determine whether they failed to answer its requests"."""
@@ -579,6 +593,9 @@ def _choose_actor(doc: Doc, t: Trigger, label: str, bodies: list[Mention],
 
 
 _NO_ACTOR = Actor("none", "", "", -1, -1)
+# body kinds (regulators.jsonl) that are named but act privately: a hotline's notice
+# or lawsuit is no measure of a public body
+_PRIVATE_KINDS = frozenset(("hotline",))
 _LAW_BODY = frozenset(("laws", "rules", "legislation", "law", "wetten", "regels", "wetgeving",
                        "regelgeving", "recht", "wet"))
 CONJ = frozenset((",", "en", "and", "&", "de", "het", "the", "as", "well", "zowel", "als",

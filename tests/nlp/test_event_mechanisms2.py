@@ -181,3 +181,19 @@ def test_a_demonstrative_after_a_platform_still_refers_back() -> None:
 ])
 def test_a_plea_to_ones_own_government_is_no_warning(lang: str, text: str) -> None:
     assert not any(m == "warning" for _, m, _ in keys(lang, text))
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("nl", "Offlimits heeft een kort geding aangespannen tegen X en eist dat de beelden "
+           "offline gaan."),
+    ("en", "The Internet Watch Foundation asked X to remove the images within a day."),
+])
+def test_a_hotline_acts_privately(lang: str, text: str) -> None:
+    got = keys(lang, text)
+    assert not any(m in ("legal_action", "order") for _, m, _ in got)
+
+
+def test_a_power_governs_its_whole_infinitive_clause() -> None:
+    got = keys("nl", "De Autoriteit Persoonsgegevens is bevoegd om de verantwoordelijken voor "
+                     "het verspreiden van naaktbeelden aan te spreken en te beboeten.")
+    assert not any(m == "fine" and st == "actual" for _, m, st in got)
