@@ -97,6 +97,7 @@ def run_crawl(
     from scrapy.utils.misc import load_object
     from twisted.internet import reactor, task
 
+    from crawler.heartbeat import Heartbeat, describe, hostname, reap_abandoned, stale_after
     from crawler.work import default_workers, make_pool, trim_memory, tune_malloc
 
     names = [s.name for s in sources]
@@ -105,11 +106,13 @@ def run_crawl(
     configure_logging(scrapy_settings)
     logging.getLogger("elastic_transport").setLevel(logging.CRITICAL)
     store = get_store(cfg.resolved_store_url)
-    state.run_id = store.start_run(names)
-    state.pool = make_pool(default_workers() if workers is None else workers)
-    runner = AsyncCrawlerRunner(scrapy_settings)
-    outcome: dict[str, Any] = {"status": "finished", "error": None}
-    stopping = {"asked": False}
+    interval = float(getattr(cfg, "heartbeat_interval", 15.0))
+    for old in reap_abandoned(store, stale_after(interval,
+                                                 getattr(cfg, "heartbeat_timeout", 90.0))):
+        logging.getLogger("toezicht.crawl").warning("%s", describe(old))
+    outcome: dict[str, Any] = {"status": "finished", "error": None, "signal": None}
+    stopping = {"asked": False, "now": False, "closing": False}
+    runner: Any = None
 
     async def crawl_all() -> None:
         for kind in SOURCE_TYPES:
@@ -126,38 +129,67 @@ def run_crawl(
         if reactor.running:
             reactor.stop()
 
+    def stop_crawlers() -> None:
+        if runner is not None:
+            deferred_from_coro(runner.stop())
+
     def interrupt(signum: int, _frame: Any) -> None:
-        if stopping["asked"]:
-            reactor.callFromThread(reactor.stop)
+        """SIGINT and SIGTERM: stop scheduling requests, finish (extract, analyse,
+        store) the pages in flight, record the run as interrupted. A second signal
+        quits now: the reactor stops and the workers are killed."""
+        name = signal.Signals(signum).name
+        if stopping["asked"] or stopping["closing"]:
+            stopping["now"] = True
+            if reactor.running:
+                reactor.callFromThread(reactor.stop)
+            elif state.pool is not None:  # already closing: stop waiting for the workers
+                state.pool.kill()
             return
         stopping["asked"] = True
         outcome["status"] = "interrupted"
-        print("interrupted: finishing pages in flight and storing them (Ctrl-C again to "
-              "quit now)", file=sys.stderr, flush=True)
-        reactor.callFromThread(lambda: deferred_from_coro(runner.stop()))
+        outcome["signal"] = name
+        again = "Ctrl-C" if signum == signal.SIGINT else name
+        print(f"interrupted ({name}): finishing pages in flight and storing them "
+              f"({again} again to quit now)", file=sys.stderr, flush=True)
+        reactor.callFromThread(stop_crawlers)
 
-    tune_malloc()
-    trimmer = task.LoopingCall(trim_memory)
-    reactor.callWhenRunning(trimmer.start, 5.0, False)
-    ticker = None
-    if progress is not None and progress_interval > 0:
-        ticker = task.LoopingCall(progress, state)
-        reactor.callWhenRunning(ticker.start, progress_interval, False)
-    previous = signal.signal(signal.SIGINT, interrupt)
+    # From the moment the run is recorded, every way out records how it ended; a
+    # process killed outright stops beating and is marked abandoned later.
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    state.run_id = store.start_run(names, pid=os.getpid(), host=hostname())
+    heartbeat = Heartbeat(store, state.run_id, interval, stats=state.as_dict).start()
     started = time.monotonic()
+    ticker = trimmer = None
     try:
+        state.pool = make_pool(default_workers() if workers is None else workers)
+        runner = AsyncCrawlerRunner(scrapy_settings)
+        tune_malloc()
+        trimmer = task.LoopingCall(trim_memory)
+        reactor.callWhenRunning(trimmer.start, 5.0, False)
+        if progress is not None and progress_interval > 0:
+            ticker = task.LoopingCall(progress, state)
+            reactor.callWhenRunning(ticker.start, progress_interval, False)
         reactor.callWhenRunning(lambda: deferred_from_coro(crawl_all()).addBoth(finished))
-        reactor.run(installSignalHandlers=False)
+        if not stopping["asked"]:
+            reactor.run(installSignalHandlers=False)
+    except BaseException as exc:
+        outcome["status"] = "failed"
+        outcome["error"] = f"{exc.__class__.__name__}: {exc}"
+        raise
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if ticker is not None and ticker.running:
-            ticker.stop()
-        if trimmer.running:
-            trimmer.stop()
+        stopping["closing"] = True  # a signal now only hurries the pool's shutdown
+        for loop in (ticker, trimmer):
+            if loop is not None and loop.running:
+                loop.stop()
         if state.pool is not None:
+            if stopping["now"]:
+                state.pool.kill()
             state.pool.shutdown(wait=True, cancel_futures=True)
+        heartbeat.stop()
         stats = state.as_dict()
         store.finish_run(state.run_id, stats, status=outcome["status"])
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if progress is not None:
         progress(state)
     totals = {key: state.total(key) for key in
@@ -166,5 +198,6 @@ def run_crawl(
     totals["failed"] = state.total_failed()
     totals["indexed"] = state.indexed
     return {"run_id": state.run_id, "status": outcome["status"], "error": outcome["error"],
+            "signal": outcome["signal"], "stopped_now": stopping["now"],
             "elapsed": round(time.monotonic() - started, 2), "totals": totals,
             "sources": stats, "index_available": not state.index_disabled}

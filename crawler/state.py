@@ -53,11 +53,14 @@ class RunState:
         return sum(sum(f.values()) for f in self.failed.values())
 
     def as_dict(self) -> dict[str, Any]:
-        """``{source: {discovered, fetched, new, ..., failed, errors: {reason: n}}}``."""
+        """``{source: {discovered, fetched, new, ..., failed, errors: {reason: n}}}``.
+
+        Reads without adding keys, so the heartbeat thread may call it too."""
         out: dict[str, Any] = {}
         for name in sorted(set(self.counts) | set(self.failed)):
-            entry: dict[str, Any] = dict(self.counts[name])
-            errors = dict(sorted(self.failed[name].items()))
+            counts = self.counts.get(name)
+            entry: dict[str, Any] = dict(counts) if counts else dict.fromkeys(COUNTERS, 0)
+            errors = dict(sorted((self.failed.get(name) or {}).items()))
             entry["failed"] = sum(errors.values())
             entry["errors"] = errors
             out[name] = entry

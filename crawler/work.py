@@ -8,8 +8,12 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
+from multiprocessing.connection import Connection
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -134,6 +138,52 @@ SINGLE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                      "MKL_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1"}
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent_pid: int, lifeline: Connection | None) -> None:
+    """Make this worker die when the process that owns the pool dies, even by SIGKILL
+    (nothing in the parent runs then). Linux: the kernel sends SIGKILL on the
+    parent's death (``PR_SET_PDEATHSIG``). Everywhere: a thread waits on the pool's
+    lifeline pipe, whose only write end the parent holds; when the parent is gone
+    the read returns end-of-file and the worker exits at once. With the workers gone
+    the multiprocessing resource tracker loses its last client and exits too.
+
+    The worker ignores SIGINT and SIGTERM: Ctrl-C reaches the terminal's whole
+    process group and a service manager signals every process of the service, but
+    the parent decides, finishing the pages in flight in these workers first."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the above took effect
+        os._exit(1)
+    if lifeline is not None:
+        threading.Thread(target=_watch_lifeline, args=(lifeline,), name="lifeline",
+                         daemon=True).start()
+
+
+def _watch_lifeline(lifeline: Connection) -> None:
+    try:
+        lifeline.recv_bytes()  # the parent never writes: this returns only at its end
+    except (EOFError, OSError):
+        pass
+    os._exit(1)
+
+
+def _worker_init(parent_pid: int | None = None, lifeline: Connection | None = None) -> None:
+    """Initializer of every worker: tie it to its parent, then warm it up."""
+    if parent_pid is not None:
+        _die_with_parent(parent_pid, lifeline)
+    _warm_up()
+
+
 def _warm_up() -> None:
     """Import the heavy modules once per worker, before the first page arrives."""
     for key, value in SINGLE_THREAD_ENV.items():
@@ -165,12 +215,51 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def make_pool(workers: int) -> Executor | None:
+class WorkerPool(ProcessPoolExecutor):
+    """A spawn-context process pool whose workers die with this process, however it
+    ends (see :func:`_die_with_parent`), and that can be stopped at once (:meth:`kill`).
+
+    Workers are spawned as work arrives, from the thread that submits it; Linux's
+    parent-death signal follows that thread, so submit from the main thread (the
+    crawl's reactor and ``reprocess`` do) or rely on the lifeline alone.
+    """
+
+    def __init__(self, workers: int) -> None:
+        read_fd, write_fd = os.pipe()  # not inheritable: only this process writes
+        self._lifeline_w: int | None = write_fd
+        # Pickled for each spawned worker as a duplicate of the read end (spawn passes it).
+        self._lifeline_r: Connection | None = Connection(read_fd, writable=False)
+        super().__init__(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                         initializer=_worker_init,
+                         initargs=(os.getpid(), self._lifeline_r))
+
+    def kill(self) -> None:
+        """SIGKILL every worker now (their work is lost; the pool is broken after)."""
+        for proc in list((self._processes or {}).values()):
+            try:
+                proc.kill()
+            except (OSError, ValueError, AttributeError):
+                pass
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        if wait:
+            self._close_lifeline()
+
+    def _close_lifeline(self) -> None:
+        if self._lifeline_r is not None:
+            self._lifeline_r.close()
+            self._lifeline_r = None
+        if self._lifeline_w is not None:
+            os.close(self._lifeline_w)  # workers still alive see end-of-file and exit
+            self._lifeline_w = None
+
+
+def make_pool(workers: int) -> WorkerPool | None:
     """A process pool of ``workers`` processes (None for 0: work in-process)."""
     if workers <= 0:
         return None
-    ctx = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_up)
+    return WorkerPool(workers)
 
 
 async def run_in(pool: Executor | None, fn: Any, *args: Any) -> Any:

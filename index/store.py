@@ -32,7 +32,9 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -104,10 +106,16 @@ crawl_runs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("started_at", String(40), nullable=False),
     Column("finished_at", String(40)),
-    Column("status", String(20), default="running"),  # running | finished | failed
+    # running | finished | interrupted | failed | abandoned (its process died: no heartbeat)
+    Column("status", String(20), default="running"),
     Column("sources", JSON),
     Column("stats", JSON),  # {source: {discovered, fetched, new, failed, errors: {...}}}
+    Column("pid", Integer),  # the crawl process, on ``host``
+    Column("host", String(255)),
+    Column("heartbeat_at", String(40)),  # last sign of life of a running crawl
 )
+# Added after the first release: stores made before get them on open (_add_run_columns).
+RUN_COLUMNS_ADDED = ("pid", "host", "heartbeat_at")
 
 
 _ZSTD = zstandard.ZstdCompressor(level=3)
@@ -161,6 +169,7 @@ class Store:
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
+            _add_run_columns(self.engine)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open store {url}: {exc.__class__.__name__}: {exc}") from None
 
@@ -349,12 +358,53 @@ class Store:
             return [dict(r) for r in rows]
 
     # -- crawl runs -------------------------------------------------------
-    def start_run(self, sources: list[str]) -> int:
+    def start_run(self, sources: list[str], *, pid: int | None = None,
+                  host: str | None = None) -> int:
+        stamp = now_iso()
         with self.engine.begin() as conn:
             result = conn.execute(
-                insert(crawl_runs).values(started_at=now_iso(), status="running", sources=sources)
+                insert(crawl_runs).values(started_at=stamp, status="running", sources=sources,
+                                          pid=pid, host=host, heartbeat_at=stamp)
             )
             return int(result.inserted_primary_key[0])
+
+    def heartbeat_run(self, run_id: int, stats: dict[str, Any] | None = None) -> bool:
+        """A running run's sign of life (and its stats so far); False when the run is
+        no longer ``running``."""
+        values: dict[str, Any] = {"heartbeat_at": now_iso()}
+        if stats is not None:
+            values["stats"] = stats
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(crawl_runs)
+                .where(crawl_runs.c.id == run_id, crawl_runs.c.status == "running")
+                .values(values)
+            )
+            return bool(result.rowcount)
+
+    def running_runs(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(crawl_runs).where(crawl_runs.c.status == "running")
+                .order_by(crawl_runs.c.id)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def abandon_run(self, run_id: int, heartbeat_at: str | None) -> bool:
+        """Mark a run whose process is gone ``abandoned``, finished at its last
+        heartbeat; only when it is still running with that heartbeat (it did not
+        just beat or finish). True when it was marked."""
+        beat = (crawl_runs.c.heartbeat_at.is_(None) if heartbeat_at is None
+                else crawl_runs.c.heartbeat_at == heartbeat_at)
+        with self.engine.begin() as conn:
+            started = conn.scalar(select(crawl_runs.c.started_at)
+                                  .where(crawl_runs.c.id == run_id))
+            result = conn.execute(
+                update(crawl_runs)
+                .where(crawl_runs.c.id == run_id, crawl_runs.c.status == "running", beat)
+                .values(status="abandoned", finished_at=heartbeat_at or started)
+            )
+            return bool(result.rowcount)
 
     def finish_run(self, run_id: int, stats: dict[str, Any], status: str = "finished") -> None:
         with self.engine.begin() as conn:
@@ -370,6 +420,22 @@ class Store:
                 select(crawl_runs).order_by(crawl_runs.c.id.desc()).limit(limit)
             ).mappings()
             return [dict(r) for r in rows]
+
+
+def _add_run_columns(engine: Engine) -> None:
+    """Add the crawl_runs columns of :data:`RUN_COLUMNS_ADDED` a store lacks."""
+    have = {c["name"] for c in inspect(engine).get_columns("crawl_runs")}
+    missing = [name for name in RUN_COLUMNS_ADDED if name not in have]
+    if not missing:
+        return
+    for name in missing:
+        kind = crawl_runs.c[name].type.compile(dialect=engine.dialect)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE crawl_runs ADD COLUMN {name} {kind}"))
+        except SQLAlchemyError:  # another process opening the store added it first
+            if name not in {c["name"] for c in inspect(engine).get_columns("crawl_runs")}:
+                raise
 
 
 def dumps(value: Any) -> str:

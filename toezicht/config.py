@@ -305,6 +305,11 @@ class Config:
     download_delay: float = setting(1.0, number(0))  # seconds between requests to one site
     concurrent_per_domain: int = setting(2, integer(1))
     obey_robots: bool = setting(True, flag())
+    # A running crawl writes a heartbeat into its crawl_runs row every heartbeat_interval
+    # seconds; a run without one for heartbeat_timeout seconds (at least 3 intervals) is
+    # marked abandoned by the next crawl or `toezicht runs` (crawler.heartbeat).
+    heartbeat_interval: float = setting(15.0, number(1, 300))
+    heartbeat_timeout: float = setting(90.0, number(3, 86400))
     # needed to change subscriptions when serve binds a public address
     web_token: str = setting("", text(secret=True))
     source: Path | None = None  # the config file this came from (not a setting)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,10 @@ def crawl(cfg: Config, names: tuple[str, ...], limit: int | None, sources_file: 
 
     Articles already stored are not fetched again. When Elasticsearch is down the
     articles are still stored; `toezicht index sync` indexes them later.
+
+    Ctrl-C or SIGTERM stop gracefully: no new requests, the pages in flight are
+    stored, the run is recorded as interrupted, exit status 130 or 143 (a second
+    signal quits at once). Runs whose process died are marked abandoned.
     """
     from crawler.run import run_crawl
     from crawler.sources import SourceError
@@ -63,8 +68,8 @@ def crawl(cfg: Config, names: tuple[str, ...], limit: int | None, sources_file: 
         _print_run(stats)
     if stats["status"] == "failed":
         raise click.ClickException(f"crawl failed: {stats['error']}")
-    if stats["status"] == "interrupted":
-        sys.exit(130)
+    if stats["status"] == "interrupted":  # 128 + the signal, as a shell reports it
+        sys.exit(128 + int(getattr(signal, stats.get("signal") or "SIGINT", signal.SIGINT)))
 
 
 def _print_run(stats: dict[str, Any]) -> None:
@@ -87,6 +92,11 @@ def _print_run(stats: dict[str, Any]) -> None:
     index = (f"{t['indexed']} indexed" if stats.get("index_available")
              else "Elasticsearch unavailable: run `toezicht index sync` later")
     console.print(f"{t['new']} new, {t['updated']} updated, {t['failed']} failed; {index}")
+    if stats["status"] == "interrupted":
+        how = ("quit at once: pages in flight were dropped" if stats.get("stopped_now")
+               else "the pages in flight were stored")
+        console.print(f"interrupted by {stats.get('signal') or 'a signal'}: {how}; the next "
+                      "crawl fetches the rest")
 
 
 @click.command()

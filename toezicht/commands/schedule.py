@@ -91,26 +91,35 @@ def failing_sources(rows: list[dict[str, Any]], threshold: int = 3) -> dict[str,
 @click.pass_obj
 def runs(cfg: Config, limit: int, fmt: str) -> None:
     """List past crawl runs: start, end, status, sources and per-source
-    fetched/new/failed counts with errors; flags sources that keep failing."""
+    fetched/new/failed counts with errors; flags sources that keep failing.
+
+    A run still "running" whose crawl stopped beating (killed, crashed, its host
+    lost) is marked "abandoned" first."""
+    from crawler.heartbeat import describe, reap_abandoned, stale_after
     from index.store import Store, StoreError
 
     try:
-        rows = Store(cfg.resolved_store_url).runs(limit=limit)
+        store = Store(cfg.resolved_store_url)
+        abandoned = reap_abandoned(store, stale_after(cfg.heartbeat_interval,
+                                                      cfg.heartbeat_timeout))
+        rows = store.runs(limit=limit)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
+    for run in abandoned:
+        click.echo(describe(run), err=True)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
     if not rows:
         click.echo("no crawl runs yet")
         return
-    click.echo(f"{'id':>5}  {'started':<25}  {'finished':<25}  {'status':<9}  "
+    click.echo(f"{'id':>5}  {'started':<25}  {'finished':<25}  {'status':<11}  "
                f"{'fetched':>7}  {'new':>5}  {'failed':>6}  sources")
     for run in rows:
         tot = _totals(run.get("stats") or {})
         sources = run.get("sources") or list(run.get("stats") or {})
         click.echo(f"{run['id']:>5}  {run['started_at'] or '':<25}  {run['finished_at'] or '-':<25}"
-                   f"  {run['status'] or '':<9}  {tot['fetched']:>7}  {tot['new']:>5}  "
+                   f"  {run['status'] or '':<11}  {tot['fetched']:>7}  {tot['new']:>5}  "
                    f"{tot['failed']:>6}  {len(sources)}")
         for name, st in sorted((run.get("stats") or {}).items()):
             if not isinstance(st, dict):
