@@ -19,6 +19,9 @@ from .gazetteer import Body, Gazetteer
 # priority when entity spans overlap with the same length (lower wins)
 _PRIO = {"REG": 0, "PLAT": 2, "CTRY": 3, "DESC": 4}
 _NOT_BODY_KINDS = {"court", "authorities"}
+# kinds whose bodies are local where a country has no national default
+# (descriptors.toml): an unnamed one is its country acting
+_LOCAL_KINDS = {"police"}
 # bare descriptors ("the government", "de senaat") that refer to the article's home country
 _HOME_KINDS = {"government", "justice_ministry", "police", "prosecutor", "parliament", "court",
                "senate", "attorney_general", "governor", "election_commission", "high_court"}
@@ -263,6 +266,10 @@ def _resolve_descriptors(doc: Doc, g: Gazetteer, m: Mentions) -> None:
             continue
         rid = _us_state_body(g, m, d, kind) if country == "US" else ""
         rid = rid or _default(g, country, kind)
+        if not rid and kind in _LOCAL_KINDS:
+            # "police in Sydney": a local force the text does not name acts for its country
+            m.courts.append(Mention(d.start, d.end, "court", country, "", country))
+            continue
         if rid:
             body = g.bodies[rid]
             resolved.append(Mention(d.start, d.end, "body", rid, "desc" if explicit else "bare",

@@ -197,3 +197,18 @@ def test_a_power_governs_its_whole_infinitive_clause() -> None:
     got = keys("nl", "De Autoriteit Persoonsgegevens is bevoegd om de verantwoordelijken voor "
                      "het verspreiden van naaktbeelden aan te spreken en te beboeten.")
     assert not any(m == "fine" and st == "actual" for _, m, st in got)
+
+
+@pytest.mark.parametrize(("lang", "text", "actor", "regulator"), [
+    ("en", "Australian police arrested a teenager over deepfake nudes of classmates.", "AU",
+     None),
+    ("en", "Canadian police charged a man over deepfake nudes of his colleagues.", "CA", None),
+    ("nl", "De politie heeft in Utrecht een man aangehouden voor deepfakeporno.", "politie",
+     "politie"),
+])
+def test_unnamed_local_police_is_its_country(lang: str, text: str, actor: str,
+                                            regulator: str | None) -> None:
+    a = in_context(lang, text)
+    assert actor in {e.actor for e in a.events if e.measure == "legal_action"}
+    regs = {r.id for r in a.regulators}
+    assert (regulator in regs) if regulator else not any("police" in r for r in regs)
