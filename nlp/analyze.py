@@ -19,7 +19,7 @@ from .gazetteer import Gazetteer, TokenClassifier, load
 from .langid import detect
 from .mentions import Mentions, collect
 from .model import Analysis, Regulator
-from .pipeline import get_nlp
+from .pipeline import parse
 from .scorer import Scorer
 
 MAX_CHARS = 100_000  # work cap: longer texts are analysed on their first 100k characters
@@ -122,7 +122,7 @@ def analyze(text: str, lang: str | None = None,
     ``scorer`` and ``relevance_weights`` replace the shipped event scorer and
     relevance weights (cross-validation fits its own)."""
     clean, lang = _prepare(text, lang, title)
-    doc = get_nlp(_pipe_lang(lang))(clean)
+    doc = next(parse(_pipe_lang(lang), [clean]))
     return _analyse_doc(doc, lang, to_date(published), scorer, relevance_weights)
 
 
@@ -149,7 +149,7 @@ def analyze_many(items: Iterable[tuple[str, dict[str, Any]]],
             idx = [i for i, p in enumerate(prepared) if _pipe_lang(p[1]) == plang]
             if not idx:
                 continue
-            docs = get_nlp(plang).pipe(prepared[i][0] for i in idx)
+            docs = parse(plang, (prepared[i][0] for i in idx))
             for i, doc in zip(idx, docs, strict=True):
                 results[i] = _analyse_doc(doc, prepared[i][1], prepared[i][2], scorer,
                                           relevance_weights)

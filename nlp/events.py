@@ -29,6 +29,7 @@ from .gazetteer import Body, Gazetteer
 from .measures import Trigger, find_triggers
 from .mentions import Mention, Mentions
 from .model import Event
+from .pipeline import doc_text
 from .scorer import Scorer, default_scorer
 
 PREPS = frozenset("tot to op on van of naar into voor for against tegen over about at bij in "
@@ -305,12 +306,8 @@ _TOPIC = frozenset(("rel:sexual", "rel:strong", "rel:deep", "rel:ai", "rel:image
 
 
 def _text(doc: Doc, span: Span) -> str:
-    """A span's text sliced from the document's text, built once per document
-    (Span.text and Doc.text visit every token)."""
-    text = doc.user_data.get("tz_text")
-    if text is None:
-        text = doc.user_data["tz_text"] = doc.text
-    return text[span.start_char:span.end_char]
+    """A span's text sliced from the document's (Span.text visits every token)."""
+    return doc_text(doc)[span.start_char:span.end_char]
 
 
 def _sentence_features(sent: Span, stext: str,
@@ -471,12 +468,11 @@ def _penalty_frame(sent: Span, t: Trigger, labels: list[tuple[str, ...]]) -> boo
 def _power_to_act(doc: Doc, sent: Span, t: Trigger, labels: list[tuple[str, ...]]) -> bool:
     """A power cue governs the trigger's clause: "is bevoegd om de makers aan te
     spreken en te beboeten", "has the power to block"."""
-    for k in range(t.start - 1, max(sent.start, t.start - 16) - 1, -1):
-        if "POWER" in labels[k]:
-            return True
-        if doc[k].text in (";", ":") or doc[k].lower_ in ("but", "maar", "while", "terwijl"):
-            return False
-    return False
+    lo = max(sent.start, t.start - 16)
+    cue = next((k for k in range(t.start - 1, lo - 1, -1) if "POWER" in labels[k]), None)
+    return cue is not None and not any(
+        doc[k].text in (";", ":") or doc[k].lower_ in ("but", "maar", "while", "terwijl")
+        for k in range(cue + 1, t.start))
 
 
 def _investigated(doc: Doc, t: Trigger, trigs: list[Trigger]) -> bool:

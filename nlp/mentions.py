@@ -15,6 +15,7 @@ from spacy.tokens import Doc
 
 from . import bodies as grammar
 from .gazetteer import Body, Gazetteer
+from .pipeline import doc_text
 
 # priority when entity spans overlap with the same length (lower wins)
 _PRIO = {"REG": 0, "PLAT": 2, "CTRY": 3, "DESC": 4}
@@ -57,6 +58,9 @@ def _slug(s: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", s).strip("-")
 
 
+_COMPOUND = re.compile(r"\w{2,}(?:toezichthouder|waakhond)\b", re.IGNORECASE)
+
+
 def _named_head(doc: Doc, w: Mention) -> bool:
     """A weak name that ends a longer capitalised name ("the Online Safety Commission")
     is that other body's head word, not the body the weak name stands for."""
@@ -89,7 +93,8 @@ def collect(doc: Doc, g: Gazetteer, lang: str) -> Mentions:
     # Dutch compounds: "internettoezichthouder" is a media regulator
     suffixes = g.descriptor_suffix.get(lang, [])
     if suffixes:
-        for t in doc:
+        for hit in _COMPOUND.finditer(doc_text(doc)):
+            t = doc.char_span(hit.start(), hit.end(), alignment_mode="expand")[0]
             low = t.lower_
             if len(low) > 9 and (low.endswith("toezichthouder") or low.endswith("waakhond")):
                 for suf, kind in suffixes:

@@ -10,6 +10,8 @@ nlp/bodies.py, from nlp/mentions.py.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import numpy as np
@@ -28,6 +30,30 @@ MAX_LENGTH = 2_000_000
 
 if not Doc.has_extension("tz_matches"):
     Doc.set_extension("tz_matches", default=None)
+
+
+def doc_text(doc: Doc) -> str:
+    """The document's text, kept by :func:`parse` or built once (``Doc.text`` joins
+    every token on each call)."""
+    text = doc.user_data.get("tz_text")
+    if text is None:
+        text = doc.user_data["tz_text"] = doc.text
+    return text
+
+
+def parse(lang: str, texts: Iterable[str]) -> Iterator[Doc]:
+    """The documents of ``texts`` through the pipeline of ``lang``, each keeping the
+    text it was made from (spaCy's docs reproduce it exactly)."""
+    pending: deque[str] = deque()
+
+    def fed() -> Iterator[str]:
+        for t in texts:
+            pending.append(t)
+            yield t
+
+    for doc in get_nlp(lang).pipe(fed()):
+        doc.user_data["tz_text"] = pending.popleft()
+        yield doc
 
 
 def _for_lang(key: str, lang: str) -> bool:

@@ -12,7 +12,7 @@ from spacy.tokens import Doc
 from nlp.analyze import _pipe_lang, clean_text, read
 from nlp.langid import detect
 from nlp.mentions import Mentions
-from nlp.pipeline import get_nlp
+from nlp.pipeline import parse
 
 
 @dataclass
@@ -31,7 +31,7 @@ def read_row(row: dict[str, Any]) -> Reading:
     text = clean_text(row.get("text", ""), row.get("title"))
     lang = row.get("lang") or detect(text)
     plang = _pipe_lang(lang)
-    doc = get_nlp(plang)(text)
+    doc = next(parse(plang, [text]))
     labels, ms, score, relevant = read(doc, plang)
     return Reading(doc, lang, plang, labels, ms, score, relevant)
 
