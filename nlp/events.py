@@ -748,7 +748,9 @@ def _not_an_action(doc: Doc, sent: Span, t: Trigger, actor: Actor, measure: str,
     # a lawsuit or complaint filed by a private party: no event until a court acts
     if measure == "legal_action" and any("FILE" in labels[k] for k in range(t.start, t.end)):
         body = bodies.get(actor.value)
-        if actor.kind != "body" or (body is not None and body.kind == "court") or \
+        state = actor.kind == "country" and actor.end <= t.start  # "Frankrijk doet aangifte"
+        if (actor.kind != "body" and not state) or \
+                (body is not None and body.kind == "court") or \
                 (actor.end <= t.start and
                  any(_private(doc, k, labels) for k in range(lo, t.start))) or \
                 (t.start > sent.start and "POSS" not in labels[t.start - 1]

@@ -212,3 +212,12 @@ def test_unnamed_local_police_is_its_country(lang: str, text: str, actor: str,
     assert actor in {e.actor for e in a.events if e.measure == "legal_action"}
     regs = {r.id for r in a.regulators}
     assert (regulator in regs) if regulator else not any("police" in r for r in regs)
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("nl", "Frankrijk doet aangifte tegen X vanwege de beelden van Grok.", True),
+    ("nl", "Een Nederlandse vrouw heeft aangifte gedaan tegen de maker van de beelden.", False),
+    ("en", "A British mother filed a lawsuit against the app's maker.", False),
+])
+def test_a_state_filing_is_an_act_a_persons_is_not(lang: str, text: str, expected: bool) -> None:
+    assert any(m == "legal_action" for _, m, _ in keys(lang, text)) is expected
