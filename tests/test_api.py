@@ -38,6 +38,28 @@ def test_search(api, search_backend):
         "total"] == 2
 
 
+def test_search_answers_warnings_and_suggestion(api):
+    plain = api.get("/api/search", params={"q": "grok"}).json()
+    assert (plain["warnings"], plain["suggestion"]) == ([], None)
+    typo = api.get("/api/search", params={"q": "Ofcomm", "country": "GB"}).json()
+    assert (typo["total"], typo["suggestion"], typo["warnings"]) == (0, "ofcom", [])
+    assert api.get("/api/search", params={"q": typo["suggestion"], "country": "GB"}).json()[
+        "total"] == 5
+    lower = api.get("/api/search", params={"q": "grok or clothoff"}).json()
+    assert lower["warnings"] == ["'or' is searched as a word; use OR for either term"]
+    assert lower["total"] == 0 and lower["suggestion"] is None
+    assert api.get("/api/search", params={"q": "title:grok"}).json()["total"] == 10
+    assert api.get("/api/search", params={"q": '"ofcom grok"~5'}).json()["total"] == 3
+
+
+def test_unknown_field_is_a_documented_400(api):
+    doc = api.get("/openapi.json").json()
+    for path in ("/api/search", "/api/facets", "/api/timeline", "/api/export"):
+        assert "unknown field" in doc["paths"][path]["get"]["responses"]["400"]["description"]
+    r = api.get("/api/search", params={"q": "grok foo:bar"})
+    assert r.status_code == 400 and set(r.json()) == {"error"}
+
+
 def test_facets_and_timeline(api):
     facets = api.get("/api/facets", params={"q": "grok", "lang": "nl"}).json()
     assert facets["total"] == 5
@@ -139,6 +161,14 @@ def test_openapi_document(api):
     ("/api/actions", {"names": "de"}, 422, "names"),
     ("/api/export", {"format": "xml"}, 422, "format"),
     ("/api/export", {"q": "a |"}, 400, "both sides"),
+    ("/api/search", {"q": "foo:bar"}, 400, "unknown field 'foo': use one of title, text, lang, "
+                                           "country, regulator, platform, measure, status, "
+                                           "source"),
+    ("/api/search", {"q": "grok title:"}, 400, "give a word or a phrase after 'title:'"),
+    ("/api/search", {"q": '"a b"~500'}, 400, "give a distance of 0 to 100 words"),
+    ("/api/facets", {"q": "foo:bar"}, 400, "unknown field 'foo'"),
+    ("/api/timeline", {"q": "foo:bar"}, 400, "unknown field 'foo'"),
+    ("/api/export", {"q": "foo:bar"}, 400, "unknown field 'foo'"),
     ("/api/articles/not-an-id!", {}, 422, "article_id"),
 ])
 def test_bad_input_is_a_clear_4xx(api, path, params, status, message):

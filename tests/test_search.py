@@ -177,7 +177,8 @@ def test_sort_paging_and_highlight(search_backend):
 
 BAD_QUERIES = ['"unclosed', "((grok", "grok)", "a AND", "OR b", "NOT", "|", "x*",
                "country:USA", "measure:ban", "status:maybe", "lang:dutch", "(lang:nl)",
-               "lang:nl | grok", "+-+", "a" * 2001]
+               "lang:nl | grok", "+-+", "a" * 2001, "foo:bar", "title:", '"a b"~101',
+               "country:(GB OR NL)"]
 
 
 @pytest.mark.parametrize("query", BAD_QUERIES)
@@ -188,12 +189,166 @@ def test_malformed_queries_are_one_line_errors(search_backend, query):
 
 
 SURVIVING = ["\\", "~~~", "*?*", "onderzoek~2", "/regex[/", "ünïcødé 😀", '"" ""',
-             "title:foo]", "a - b", "grok --", "AND_OR", "x.com", "e-mail"]
+             "title:foo]", "a - b", "grok --", "AND_OR", "x.com", "e-mail", "Ofcom: grok",
+             "https://x.com/a", "10:30", '""~3', '"grok"~2']
 
 
 @pytest.mark.parametrize("query", SURVIVING)
 def test_odd_queries_still_search(search_backend, query):
     assert isinstance(search_backend.search(P(query)).total, int)
+
+
+FIELDS_LIST = "title, text, lang, country, regulator, platform, measure, status, source"
+
+
+@pytest.mark.parametrize("query,message", [
+    ("foo:bar", f"unknown field 'foo': use one of {FIELDS_LIST} "
+                '(or put "foo:bar" in quotes to search its words)'),
+    ("grok Titel:grok", f"unknown field 'Titel': use one of {FIELDS_LIST} "
+                        '(or put "Titel:grok" in quotes to search its words)'),
+    ('foo:"a b"', f"unknown field 'foo': use one of {FIELDS_LIST}"),
+    ("(grok OR foo:bar)", "unknown field 'foo'"),
+    ("title:", "'title:': give a word or a phrase after 'title:'"),
+    ("grok text:", "'text:': give a word or a phrase after 'text:'"),
+    ("title:*", "'title:*': give a word or a phrase after 'title:'"),
+    ("country:", "'country:': give a value after 'country:'"),
+    ("country:(GB OR NL)", "'country:(': a filter takes one value, as country:VALUE"),
+    ('"ofcom grok"~101', "'~101' after a phrase: give a distance of 0 to 100 words"),
+])
+def test_unknown_fields_and_empty_values_are_one_line_errors(search_backend, query, message):
+    with pytest.raises(SearchError) as err:
+        search_backend.search(P(query))
+    assert str(err.value) == message or str(err.value).startswith(message), str(err.value)
+    assert "\n" not in str(err.value)
+
+
+TITLE_QUERIES = [  # query, articles, stories: title: / text: search one part
+    ("title:grok", 10, 7),  # 12 articles mention Grok; two only in their text
+    ("TITLE:Grok", 10, 7),
+    ("headline:grok", 10, 7),  # an alias
+    ("title:grok country:GB", 4, 2),
+    ("title:grok lang:nl", 3, 3),
+    ("title:ofcom", 3, 2),
+    ("text:ofcom", 5, 2),
+    ("body:ofcom", 5, 2),
+    ('title:"formal investigation"', 0, 0),
+    ('text:"formal investigation"', 3, 1),
+    ("title:(ofcom OR commission)", 4, 3),
+    ("title:(grok OR clothoff) -title:ofcom", 7, 6),
+    ("grok -title:grok", 2, 2),
+    ("title:grok text:ofcom", 4, 2),
+    ("title:nudif*", 4, 4),
+    ('title:"ofcom grok"~5', 3, 2),
+]
+
+
+@pytest.mark.parametrize("query,articles,stories", TITLE_QUERIES)
+def test_title_and_text_fields(search_backend, query, articles, stories):
+    result = search_backend.search(P(query, stories=True, size=20))
+    assert (result.total, result.total_stories) == (articles, stories)
+
+
+PROXIMITY = [  # "a b"~N: the words at most N words apart, in any order, in one field
+    ('"ofcom investigation"~0', 1, 1),  # ~0 is the phrase ("Ofcom investigates")
+    ('"ofcom investigation"~1', 2, 1),  # + "Ofcom opens investigation"
+    ('"ofcom investigation"~3', 2, 1),
+    ('"ofcom investigation"~4', 3, 1),  # + "Ofcom has opened a formal investigation"
+    ('"investigation ofcom"~4', 3, 1),  # any order
+    ('"grok images"~0', 1, 1),
+    ('"grok images"~1', 2, 1),
+    ('"images grok"~1', 2, 1),
+    ('"images grok"~2', 3, 2),
+    ('"ofcom grok"~5', 3, 2),
+    ('"grok ofcom"~5', 3, 2),
+    ('"ofcom grok"~30', 5, 2),
+    ('"women girls"~0', 0, 0),
+    ('"women girls"~1', 4, 2),  # "women and girls"
+    ('"girls women"~1', 4, 2),
+    ('"grok chatbot"~1', 8, 4),
+    ('"toegang grok"~3', 1, 1),
+    ('"x grok"~2 country:GB', 4, 2),
+    ('"ofcom x"~3 OR "commission x"~3', 4, 3),
+]
+
+
+@pytest.mark.parametrize("query,articles,stories", PROXIMITY)
+def test_proximity(search_backend, query, articles, stories):
+    result = search_backend.search(P(query, stories=True, size=20))
+    assert (result.total, result.total_stories) == (articles, stories)
+
+
+def test_proximity_totals_agree_between_backends(corpus_alias, es_client, corpus_store):
+    from index.search.es_backend import ElasticsearchBackend
+    from index.search.sqlite_backend import SqliteBackend
+
+    es, lite = ElasticsearchBackend(es_client, corpus_alias), SqliteBackend(corpus_store)
+    try:
+        for query, _, _ in PROXIMITY + TITLE_QUERIES:
+            for params in (P(query), P(query, relevant_only=False), P(query, langs=["nl"])):
+                assert es.count(params) == lite.count(params), params
+    finally:
+        lite.close()
+
+
+OR_WARNING = "'or' is searched as a word; use OR for either term"
+AND_WARNING = "'and' is searched as a word; leave it out (words are ANDed) or use AND"
+NOT_WARNING = "'not' is searched as a word; use NOT or -word to exclude a term"
+
+
+@pytest.mark.parametrize("query,warnings,articles", [
+    ("grok or clothoff", [OR_WARNING], 0),  # "or" is a word: no article has all three
+    ("grok OR clothoff", [], 13),
+    ("grok | clothoff", [], 13),
+    ("grok Or clothoff", [OR_WARNING.replace("'or'", "'Or'")], 0),
+    ("grok and ofcom", [AND_WARNING], 3),
+    ("grok AND ofcom", [], 5),
+    ("grok not ofcom", [NOT_WARNING], 0),
+    ("grok NOT ofcom", [], 7),
+    ("grok or x and ofcom or clothoff", [OR_WARNING, AND_WARNING], 0),
+    ('"women or girls" grok', [], None),  # inside a phrase: a word, no warning
+    ("or grok", [], 0),  # not between two terms
+    ("grok or", [], 0),
+])
+def test_lower_case_operators_are_words_with_a_warning(search_backend, query, warnings,
+                                                         articles):
+    result = search_backend.search(P(query))
+    assert result.warnings == warnings
+    if articles is not None:
+        assert result.total == articles
+    assert search_backend.facets(P(query)) is not None  # facets take the same query
+
+
+@pytest.mark.parametrize("query,suggestion", [
+    ("Ofcomm", "ofcom"),
+    ("ofcomm", "ofcom"),
+    ("ocfom", "ofcom"),  # two letters swapped: one edit
+    ("Grokk", "grok"),
+    ("regulater", "regulator"),
+    ("investigaton", "investigation"),
+    ("onderzoekk", "onderzoek"),
+    ("toezichthoudr", "toezichthouder"),
+    ("Comission", "commission"),
+    ("nudifcation apps", "nudification apps"),
+    ("ofcomm country:GB", "ofcom country:GB"),
+    ('"formal investigaton"', '"formal investigation"'),
+    ("title:ofcomm", "title:ofcom"),
+    ("ofcomm -grokk", "ofcom -grokk"),  # an excluded word is left alone
+    ("zzzzqqq", None),  # nothing close
+    ("ofcom", None),  # 5 hits: nothing to correct
+    ("grok OR ofcomm", None),  # 12 hits
+    ("ofcomm*", None),  # prefixes are not corrected
+])
+def test_did_you_mean(search_backend, query, suggestion):
+    result = search_backend.search(P(query))
+    assert result.suggestion == suggestion
+    if suggestion:
+        assert result.total == 0
+        assert search_backend.count(P(suggestion)) > 0
+
+
+def test_no_suggestion_when_not_asked(search_backend):
+    assert search_backend.search(P("Ofcomm", suggest=False)).suggestion is None
+    assert search_backend.search(P("Ofcomm", size=0)).suggestion == "ofcom"
 
 
 @pytest.mark.parametrize("params,message", [
@@ -319,6 +474,42 @@ def test_cli_search_timeline_chart_and_formats(backend, corpus_dir, corpus_alias
         bad = run(cli, args, env=env)
         assert bad.exit_code == 1, args
         assert len(bad.stderr.strip().splitlines()) == 1 and message in bad.stderr, bad.stderr
+
+
+@pytest.mark.parametrize("backend", ["elasticsearch", "sqlite"])
+def test_cli_query_traps(backend, corpus_dir, corpus_alias, es_url):
+    """Unknown fields are one line and exit 1; warnings and "did you mean" go to
+    stderr, so stdout stays the results in any format."""
+    import json
+
+    from toezicht.cli import cli
+
+    env = cli_env(corpus_dir, es_url, corpus_alias, backend)
+    run = CliRunner().invoke
+    for args in (["search", "foo:bar"], ["search", "grok title:"],
+                 ["search", "foo:bar", "--timeline", "week"], ["export", "foo:bar"]):
+        bad = run(cli, args, env=env)
+        assert bad.exit_code == 1, (args, bad.output)
+        assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+        assert bad.stderr.startswith("Error: ") and ("unknown field 'foo': use one of title, "
+                                                     "text, lang" in bad.stderr
+                                                     or "after 'title:'" in bad.stderr)
+    typo = run(cli, ["search", "Ofcomm"], env=env)
+    assert typo.exit_code == 0, typo.output
+    assert "0 result(s) for 'Ofcomm'" in typo.stdout
+    assert typo.stderr.strip() == "did you mean: ofcom?"
+    data = run(cli, ["search", "ofcomm country:GB", "--format", "json"], env=env)
+    assert json.loads(data.stdout)["suggestion"] == "ofcom country:GB"
+    assert data.stderr.strip() == "did you mean: ofcom country:GB?"
+    lower = run(cli, ["search", "grok or clothoff"], env=env)
+    assert lower.exit_code == 0
+    assert lower.stderr.strip() == "warning: 'or' is searched as a word; use OR for either term"
+    tl = run(cli, ["search", "grok or clothoff", "--timeline", "week"], env=env)
+    assert tl.exit_code == 0 and "warning: 'or' is searched as a word" in tl.stderr
+    near = run(cli, ["search", '"ofcom grok"~5', "--stories"], env=env)
+    assert "3 article(s) in 2 stor(ies)" in near.stdout and near.stderr == ""
+    title = run(cli, ["search", "title:grok", "--format", "csv"], env=env)
+    assert len(title.stdout.strip().splitlines()) == 1 + 10
 
 
 # -- rebuild without downtime -------------------------------------------------------

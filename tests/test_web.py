@@ -128,6 +128,22 @@ def test_search_errors_are_one_line_on_the_page(web):
     page(web, "/article/0123abcd", status=404)
 
 
+def test_search_page_shows_warnings_and_did_you_mean(web):
+    doc, _ = page(web, "/?q=grok+or+clothoff&country=GB")
+    notes = doc.get_element_by_id("search-warnings").text_content()
+    assert "'or' is searched as a word; use OR for either term" in notes
+    doc, _ = page(web, "/?q=Ofcomm&country=GB")
+    assert total(doc) == 0
+    link = doc.get_element_by_id("suggestion-link")
+    assert link.text_content() == "ofcom"
+    fixed, _ = page(web, link.get("href"))
+    assert total(fixed) == 5  # the suggestion keeps the filters
+    assert fixed.get_element_by_id("q").get("value") == "ofcom"
+    assert not fixed.cssselect("#did-you-mean, #search-warnings")
+    doc, _ = page(web, "/?q=foo:bar", status=400)
+    assert "unknown field 'foo'" in doc.get_element_by_id("search-error").text_content()
+
+
 def test_article_page_marks_each_evidence(web, web_store):
     from index.ids import article_id
 

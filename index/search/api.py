@@ -1,10 +1,11 @@
 """The HTTP JSON API (FastAPI): search, facets, timeline, actions, articles, export.
 
 Every error is JSON ``{"error": "<one line>"}`` (:class:`ApiError`): 400 for a bad
-query, 422 for a parameter that fails validation, 404 for an unknown article, 503 when
-the search backend cannot be reached; messages name the query parameter ("from"), not
-the CLI option. ``/api/actions`` pages with ``offset`` and ``limit`` (1 to 1000,
-default 100; out of range is a 400) and returns the real ``total``. Every status and
+query (an unknown ``field:`` names the fields there are), 422 for a parameter that
+fails validation, 404 for an unknown article, 503 when the search backend cannot be
+reached; messages name the query parameter ("from"), not the CLI option.
+``/api/actions`` pages with ``offset`` and ``limit`` (1 to 1000, default 100; out of
+range is a 400) and returns the real ``total``. Every status and
 media type a route answers with is in the OpenAPI document at ``/openapi.json``."""
 
 from __future__ import annotations
@@ -25,16 +26,18 @@ ACTIONS_LIMIT = 100  # default page size of /api/actions
 ACTIONS_MAX_LIMIT = 1000
 Values = Annotated[list[str], Query()]
 # the filter parameters shared by every search-like endpoint
-Q = Annotated[str, Query(max_length=2000, description="Query (simple_query_string syntax, "
-                                                      "field:value filters)")]
+Q = Annotated[str, Query(max_length=2000, description='Query: words (ANDed), "a phrase", '
+                         '"a b"~N (within N words), a OR b, -word, NOT word, prefix*, ( ), '
+                         'title:/text: to search one part, field:value filters')]
 From = Annotated[str | None, Query(alias="from", description="Published on or after")]
 To = Annotated[str | None, Query(alias="to", description="Published on or before")]
 All = Annotated[bool, Query(alias="all", description="Include non-relevant articles")]
 
 # What each error status means, for the OpenAPI document; the body is always ApiError.
 ERRORS = {
-    400: "A bad query or filter value (unbalanced parentheses, an unknown measure, a "
-         "date that is not a date ...)",
+    400: "A bad query or filter value (an unknown field such as foo:bar, which the error "
+         "answers with the fields there are; unbalanced parentheses, an unknown measure, "
+         "a date that is not a date ...)",
     404: "No such article",
     422: "A parameter of the wrong type, out of range or not one of its choices",
     503: "The search backend cannot be reached",
@@ -96,6 +99,10 @@ def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht",
                             relevant_only=not include_all, names="api", **extra)
 
     @app.get("/api/search", summary="Search articles (hits, total, facets, highlights)",
+             description="Besides the hits: ``warnings`` (one line each, e.g. a lower-case "
+                         "'or' searched as a word) and ``suggestion`` (\"did you mean\": "
+                         "the query with misspelt words corrected, or null) when the "
+                         "search finds fewer than 3 articles.",
              responses=SEARCH_ERRORS)
     def search(q: Q = "", date_from: From = None, date_to: To = None, lang: Values = [],  # noqa: B006
                country: Values = [], regulator: Values = [], platform: Values = [],  # noqa: B006
@@ -119,7 +126,7 @@ def create_app(backend: Any, store: Any = None, *, title: str = "Toezicht",
                include_all: All = False,
                facet_size: Annotated[int, Query(ge=1, le=200)] = 25) -> dict[str, Any]:
         p = params(q, date_from, date_to, lang, country, regulator, platform, measure, status,
-                   source, include_all, size=0, facet_size=facet_size)
+                   source, include_all, size=0, facet_size=facet_size, suggest=False)
         result = backend.search(p)
         return {"total": result.total, "facets": result.facets}
 

@@ -37,6 +37,8 @@ class SearchResults:
     total_stories: int | None = None
     took_ms: int | None = None
     backend: str = ""
+    warnings: list[str] = field(default_factory=list)  # e.g. a lower-case 'or' searched as a word
+    suggestion: str | None = None  # "did you mean": the query with misspelt words corrected
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,7 +68,35 @@ class SearchBackend(abc.ABC):
     def facets(self, params: SearchParams) -> dict[str, list[dict[str, Any]]]:
         from dataclasses import replace
 
-        return self.search(replace(params, size=0, page=1, facets=True)).facets
+        return self.search(replace(params, size=0, page=1, facets=True, suggest=False)).facets
+
+    def suggestion(self, params: SearchParams, total: int) -> str | None:
+        """"Did you mean": ``params`` (normalised) with its unknown words corrected,
+        when the search found fewer than ``SUGGEST_BELOW`` articles and the corrected
+        query finds more (see :mod:`index.search.suggest`)."""
+        from dataclasses import replace
+
+        from index.search import suggest
+        from index.search.query import SearchError
+
+        words = suggest.wanted(params, total)
+        if not words:
+            return None
+        fixes = self._corrections(words)
+        if not fixes:
+            return None
+        fixed = suggest.rewrite(params.query, fixes)
+        try:
+            if self.count(replace(params, query=fixed)) <= total:
+                return None
+        except SearchError:
+            return None
+        return fixed
+
+    def _corrections(self, words: list[str]) -> dict[str, str]:
+        """word -> correction for those of ``words`` that match no article; a backend
+        without a vocabulary to look in corrects nothing."""
+        return {}
 
     @abc.abstractmethod
     def _timeline_rows(self, params: SearchParams, interval: str,

@@ -30,39 +30,60 @@ CASE_INSENSITIVE = {"platforms", "sources"}
 _SOURCE_EXCLUDES = ["text", "events.evidence"]
 
 
-def _text_fields(langs: list[str]) -> list[str]:
+def _text_fields(langs: list[str], scope: str | None = None) -> list[str]:
     """The analysed fields to search: one language's stemmed fields when the search is
-    restricted to it, both languages' otherwise (plus the unstemmed field). The body's
-    stemmed fields are ``text_nl``/``text_en``; ``text.nl``/``text.en`` are their names
-    in indices made before that layout (absent, so matching nothing, in newer ones)."""
+    restricted to it, both languages' otherwise (plus the unstemmed field); ``scope``
+    ``title`` or ``text`` keeps that part's fields only. The body's stemmed fields are
+    ``text_nl``/``text_en``; ``text.nl``/``text.en`` are their names in indices made
+    before that layout (absent, so matching nothing, in newer ones)."""
     if langs == ["nl"]:
-        return ["title.nl^3", "title^2", "text_nl", "text.nl", "text"]
-    if langs == ["en"]:
-        return ["title.en^3", "title^2", "text_en", "text.en", "text"]
-    return ["title.nl^3", "title.en^3", "title^2", "text_nl", "text_en", "text.nl", "text.en",
-            "text"]
+        title, text = ["title.nl^3", "title^2"], ["text_nl", "text.nl", "text"]
+    elif langs == ["en"]:
+        title, text = ["title.en^3", "title^2"], ["text_en", "text.en", "text"]
+    else:
+        title = ["title.nl^3", "title.en^3", "title^2"]
+        text = ["text_nl", "text_en", "text.nl", "text.en", "text"]
+    return title if scope == "title" else text if scope == "text" else title + text
 
 
-def render(node: Node, fields: list[str]) -> dict[str, Any]:
+def _near(node: Phrase, fields: list[str]) -> dict[str, Any]:
+    """``"a b"~N``: every word within N words of the others, in any order, in one
+    field (an intervals query per field; FTS5 NEAR means the same)."""
+    rules = []
+    for spec in fields:
+        name, _, boost = spec.partition("^")
+        rule: dict[str, Any] = {"match": {"query": " ".join(node.words), "max_gaps": node.slop,
+                                          "ordered": False}}
+        if boost:
+            rule["boost"] = float(boost)
+        rules.append({"intervals": {name: rule}})
+    return {"dis_max": {"queries": rules}}
+
+
+def render(node: Node, langs: list[str]) -> dict[str, Any]:
     """The query tree as Elasticsearch DSL: leaves are simple_query_string over the
-    nl/en/plain fields (words are letters and digits only, so nothing to escape)."""
+    nl/en/plain fields (words are letters and digits only, so nothing to escape), or
+    intervals queries for proximity."""
     if isinstance(node, Term | Phrase):
+        fields = _text_fields(langs, node.field)
+        if isinstance(node, Phrase) and node.slop:
+            return _near(node, fields)
         text = (f"{node.text}*" if node.prefix else node.text) if isinstance(node, Term) \
             else '"' + " ".join(node.words) + '"'
         return {"simple_query_string": {"query": text, "fields": fields,
                                         "default_operator": "and", "analyze_wildcard": True,
                                         "flags": "PHRASE|PREFIX|WHITESPACE"}}
     if isinstance(node, Not):
-        return {"bool": {"must_not": [render(node.child, fields)]}}
+        return {"bool": {"must_not": [render(node.child, langs)]}}
     if isinstance(node, And):
-        must = [render(c, fields) for c in node.children if not isinstance(c, Not)]
-        must_not = [render(c.child, fields) for c in node.children if isinstance(c, Not)]
+        must = [render(c, langs) for c in node.children if not isinstance(c, Not)]
+        must_not = [render(c.child, langs) for c in node.children if isinstance(c, Not)]
         body: dict[str, Any] = {"must": must} if must else {}
         if must_not:
             body["must_not"] = must_not
         return {"bool": body}
     if isinstance(node, Or):
-        return {"bool": {"should": [render(c, fields) for c in node.children],
+        return {"bool": {"should": [render(c, langs) for c in node.children],
                          "minimum_should_match": 1}}
     raise TypeError(node)
 
@@ -94,7 +115,7 @@ def build_query(p: SearchParams) -> dict[str, Any]:
         if p.end:
             rng["lt"] = p.end
         filters.append({"range": {"published": rng}})
-    must = [render(p.tree, _text_fields(p.langs))] if p.tree is not None else [{"match_all": {}}]
+    must = [render(p.tree, p.langs)] if p.tree is not None else [{"match_all": {}}]
     return {"bool": {"must": must, "filter": filters, "must_not": must_not}}
 
 
@@ -216,11 +237,48 @@ class ElasticsearchBackend(SearchBackend):
         aggs = resp.get("aggregations") or {}
         facets = {name: [{"key": b["key"], "count": b["doc_count"]}
                          for b in aggs[name]["buckets"]] for name in FIELDS if name in aggs}
+        total = resp["hits"]["total"]["value"]
         return SearchResults(
-            query=p.query, total=resp["hits"]["total"]["value"], page=p.page, size=p.size,
+            query=p.query, total=total, page=p.page, size=p.size,
             hits=hits, facets=facets, stories=p.stories,
             total_stories=int(aggs["stories"]["value"]) if "stories" in aggs else None,
-            took_ms=resp.get("took"), backend=self.name)
+            took_ms=resp.get("took"), backend=self.name, warnings=list(p.warnings),
+            suggestion=self.suggestion(p, total))
+
+    def _corrections(self, words: list[str]) -> dict[str, str]:
+        """One request: does each word match any article (a filters aggregation over
+        the same fields a search uses), and the term suggester's candidates for it
+        on the unstemmed ``title`` and ``text`` fields, ranked by
+        :func:`index.search.suggest.best`."""
+        from index.search import suggest
+
+        names = {f"w{i}": w for i, w in enumerate(words)}
+        body: dict[str, Any] = {
+            "size": 0, "track_total_hits": False, "query": {"match_all": {}},
+            "aggs": {"known": {"filters": {"filters": {
+                key: render(Term(w), []) for key, w in names.items()}}}},
+            "suggest": {f"{key}_{field}": {"text": w, "term": {
+                "field": field, "suggest_mode": "always", "max_edits": suggest.MAX_EDITS,
+                "prefix_length": 1, "min_word_length": suggest.MIN_WORD, "size": 10,
+                "sort": "frequency", "string_distance": "damerau_levenshtein"}}
+                for key, w in names.items() for field in ("title", "text")},
+        }
+        resp = self._call("the spelling suggestions", **body)
+        known = resp["aggregations"]["known"]["buckets"]
+        out: dict[str, str] = {}
+        for key, word in names.items():
+            if known[key]["doc_count"]:
+                continue
+            candidates: dict[str, int] = {}
+            for field in ("title", "text"):
+                for entry in resp.get("suggest", {}).get(f"{key}_{field}", []):
+                    for option in entry.get("options", []):
+                        text, freq = option["text"], int(option.get("freq", 0))
+                        candidates[text] = max(candidates.get(text, 0), freq)
+            fix = suggest.best(word, candidates)
+            if fix:
+                out[word] = fix
+        return out
 
     def count(self, params: SearchParams) -> int:
         p = params.normalised()

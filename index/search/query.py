@@ -3,12 +3,18 @@
 The query language follows Elasticsearch's ``simple_query_string`` (what Media
 Cloud and the GDELT DOC API users know): words are ANDed, ``"a phrase"``,
 ``a | b`` or ``a OR b``, ``-word`` or ``NOT word``, ``+word`` or ``a AND b``,
-``prefix*`` and parentheses. ``field:value`` (lang, country, regulator, platform,
-measure, status, source) is taken out of the text and becomes a filter;
-``-field:value`` excludes. The query is parsed here into a small tree that each
-backend renders (Elasticsearch bool/simple_query_string leaves, SQLite FTS5
-MATCH expressions), so both backends agree on what a query means and a
-malformed query is a one-line :class:`SearchError` before any backend sees it.
+``prefix*`` and parentheses. Operators are upper case, as in Media Cloud and
+Google: a lower-case ``or``/``and``/``not`` is searched as a word, with a warning
+(:attr:`ParsedQuery.warnings`). ``"a b"~N`` finds the words within N words of each
+other, in any order. Field names are a closed vocabulary (:data:`FIELDS`):
+``title:word`` and ``text:word`` (also ``title:"a phrase"``, ``title:(a OR b)``)
+search one part of the article; ``field:value`` (lang, country, regulator,
+platform, measure, status, source) is taken out of the text and becomes a
+filter, ``-field:value`` excludes; any other ``name:value`` is an error listing
+the fields. The query is parsed here into a small tree that each backend renders
+(Elasticsearch bool/simple_query_string/intervals leaves, SQLite FTS5 MATCH
+expressions), so both backends agree on what a query means and a malformed query
+is a one-line :class:`SearchError` before any backend sees it.
 """
 
 from __future__ import annotations
@@ -21,16 +27,30 @@ from typing import Any
 MEASURES = ("investigation", "block", "fine", "legal_action", "legislation", "order", "warning",
             "platform_measure")
 STATUSES = ("actual", "planned", "potential")
-# user-facing field name -> SearchParams attribute
-FIELD_FILTERS = {
-    "lang": "langs", "language": "langs",
-    "country": "countries", "countries": "countries",
-    "regulator": "regulators", "regulators": "regulators",
-    "platform": "platforms", "platforms": "platforms",
-    "measure": "measures", "measures": "measures",
-    "status": "statuses", "statuses": "statuses",
-    "source": "sources", "sources": "sources",
+# The field names a query may use, defined once: canonical name -> aliases, in the
+# order error messages list them. ``title``/``text`` search one part of the article;
+# the others are filters (:data:`FILTER_ATTRS`).
+FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("headline",),
+    "text": ("body",),
+    "lang": ("language",),
+    "country": ("countries",),
+    "regulator": ("regulators",),
+    "platform": ("platforms",),
+    "measure": ("measures",),
+    "status": ("statuses",),
+    "source": ("sources",),
 }
+TEXT_FIELDS = ("title", "text")
+# filter field -> SearchParams attribute
+FILTER_ATTRS = {"lang": "langs", "country": "countries", "regulator": "regulators",
+                "platform": "platforms", "measure": "measures", "status": "statuses",
+                "source": "sources"}
+# any spelling (name or alias) -> canonical field name
+FIELD_ALIASES = {alias: name for name, aliases in FIELDS.items() for alias in (name, *aliases)}
+# user-facing filter name (or alias) -> SearchParams attribute
+FIELD_FILTERS = {alias: FILTER_ATTRS[name] for alias, name in FIELD_ALIASES.items()
+                 if name in FILTER_ATTRS}
 # SearchParams list attribute -> facet / document field name
 FILTER_FIELDS = {
     "langs": "lang", "countries": "countries", "regulators": "regulators",
@@ -43,6 +63,7 @@ TIMELINE_BY = ("lang", "country", "none")
 MAX_SIZE = 1000
 MAX_WINDOW = 10_000
 MAX_QUERY = 2000
+MAX_SLOP = 100  # "a b"~N: at most this many words apart
 
 
 class SearchError(ValueError):
@@ -56,11 +77,14 @@ class SearchError(ValueError):
 class Term:
     text: str
     prefix: bool = False
+    field: str | None = None  # "title" or "text": that part only; None: both
 
 
 @dataclass(frozen=True)
 class Phrase:
     words: tuple[str, ...]
+    field: str | None = None
+    slop: int = 0  # 0: the exact phrase; N: every word within N words of the others
 
 
 @dataclass(frozen=True)
@@ -80,14 +104,40 @@ class Or:
 
 Node = Term | Phrase | Not | And | Or
 
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    tree: Node | None  # None: everything
+    filters: list[tuple[str, str, bool]]  # (SearchParams attribute, value, negated)
+    warnings: list[str]  # one line each: what the query does that the user may not mean
+
+
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _TOKEN = re.compile(r'\s*(?:(?P<quote>")|(?P<lp>\()|(?P<rp>\))|(?P<bar>\|)|(?P<amp>&&?)'
                     r'|(?P<plus>\+)|(?P<minus>-(?=\S))|(?P<bare>[^\s()"|+&][^\s()"|&]*))')
+_FIELD = re.compile(r"([^\W\d_]\w*):(.*)", re.DOTALL)  # name:value (a name starts with a letter)
+_SLOP = re.compile(r"~(\d+)")
+_OPERATOR_WORDS = {
+    "or": "'{w}' is searched as a word; use OR for either term",
+    "and": "'{w}' is searched as a word; leave it out (words are ANDed) or use AND",
+    "not": "'{w}' is searched as a word; use NOT or -word to exclude a term",
+}
+_TERM_START = ("word", "phrase", "lp", "field", "minus", "plus")
+_TERM_END = ("word", "phrase", "rp", "near")
 
 
 def words_of(text: str) -> list[str]:
     """The index words in a piece of user text (letters and digits)."""
     return [w.lower() for w in _WORD.findall(text)]
+
+
+def fields_message() -> str:
+    return ", ".join(FIELDS)
+
+
+def _unknown_field(name: str, word: str | None = None) -> SearchError:
+    hint = f' (or put "{word}" in quotes to search its words)' if word else ""
+    return SearchError(f"unknown field {name!r}: use one of {fields_message()}{hint}")
 
 
 def _lex(query: str) -> list[tuple[str, str]]:
@@ -105,6 +155,13 @@ def _lex(query: str) -> list[tuple[str, str]]:
                                   'close the phrase with "')
             out.append(("phrase", query[pos + 1:end]))
             pos = end + 1
+            slop = _SLOP.match(query, pos)
+            if slop:  # "a b"~5: proximity
+                if int(slop.group(1)) > MAX_SLOP:
+                    raise SearchError(f"{slop.group(0)!r} after a phrase: give a distance "
+                                      f"of 0 to {MAX_SLOP} words")
+                out.append(("near", slop.group(0)))
+                pos = slop.end()
             continue
         m = _TOKEN.match(query, pos)
         if not m or m.end() == pos:
@@ -116,10 +173,40 @@ def _lex(query: str) -> list[tuple[str, str]]:
             if value in ("AND", "OR", "NOT"):
                 out.append((value.lower(), value))
                 continue
+            named = _FIELD.fullmatch(value)
+            if named and not named.group(2) and pos < n and query[pos] in '"(':
+                out.append(("field", named.group(1)))  # title:"a phrase", title:(a OR b)
+                continue
             out.append(("word", value))
         else:
             out.append((kind, value))
     return out
+
+
+def _operator_warnings(tokens: list[tuple[str, str]]) -> list[str]:
+    """Lower-case and/or between two terms, not before a term: searched as words
+    (only upper case is an operator, as in Media Cloud and Google), so say so."""
+    out: list[str] = []
+    for i, (kind, value) in enumerate(tokens):
+        op = value.lower()
+        if kind != "word" or op not in _OPERATOR_WORDS:
+            continue
+        before = i > 0 and tokens[i - 1][0] in _TERM_END
+        after = i + 1 < len(tokens) and tokens[i + 1][0] in _TERM_START
+        if after and (before or op == "not"):
+            message = _OPERATOR_WORDS[op].format(w=value)
+            if message not in out:
+                out.append(message)
+    return out
+
+
+def _scoped(node: Node, name: str) -> Node:
+    """``node`` searched in one field (``title:(a OR b)``); an inner field wins."""
+    if isinstance(node, Term | Phrase):
+        return node if node.field else replace(node, field=name)
+    if isinstance(node, Not):
+        return Not(_scoped(node.child, name))
+    return type(node)(tuple(_scoped(c, name) for c in node.children))
 
 
 class _Parser:
@@ -184,8 +271,8 @@ class _Parser:
             op = self.take()[1]
             if self.peek() in (None, "rp", "bar", "or", "and", "amp"):
                 raise SearchError(f"'{op}' must be followed by a term")
-            if self.peek() == "word" and self._is_filter(self.tokens[self.i][1]):
-                return self._filter(self.take()[1], negated=True, top=top)
+            if self._filter_ahead():
+                return self._filter(negated=True, top=top)
             child = self.unary(top=False)
             return Not(child) if child is not None else None
         if kind == "plus":
@@ -196,12 +283,46 @@ class _Parser:
         return self.primary(top)
 
     @staticmethod
-    def _is_filter(word: str) -> bool:
-        name, sep, _ = word.partition(":")
-        return bool(sep) and name.lower() in FIELD_FILTERS
+    def _named(word: str) -> tuple[str, str] | None:
+        """(canonical field, value) for ``name:value``; None for a plain word. An
+        unknown name with a value is an error; ``Ofcom:`` (a headline pasted with
+        its colon) and ``https://…`` stay words."""
+        m = _FIELD.fullmatch(word)
+        if not m:
+            return None
+        name, value = m.group(1), m.group(2)
+        canon = FIELD_ALIASES.get(name.lower())
+        if canon is None:
+            if not value or value.startswith("//"):
+                return None
+            raise _unknown_field(name, word)
+        return canon, value
 
-    def _filter(self, word: str, *, negated: bool, top: bool) -> None:
-        name, _, value = word.partition(":")
+    def _filter_ahead(self) -> bool:
+        """Is the next token a filter (``country:GB``, ``source:"a b"``)?"""
+        kind = self.peek()
+        if kind == "field":
+            name = self.tokens[self.i][1]
+            canon = FIELD_ALIASES.get(name.lower())
+            if canon is None:
+                raise _unknown_field(name)
+            return canon in FILTER_ATTRS
+        if kind == "word":
+            named = self._named(self.tokens[self.i][1])
+            return named is not None and named[0] in FILTER_ATTRS
+        return False
+
+    def _filter(self, *, negated: bool, top: bool) -> None:
+        kind, word = self.take()
+        if kind == "field":  # source:"dagblad", country:(GB OR NL)
+            name = word
+            if self.peek() != "phrase":
+                raise SearchError(f"'{name}:(': a filter takes one value, as {name}:VALUE; "
+                                  "repeat it for more (either value matches)")
+            value = self.take()[1]
+            word = f'{name}:"{value}"'
+        else:
+            name, _, value = word.partition(":")
         if not top:
             raise SearchError(f"{word!r}: field:value filters cannot be inside parentheses "
                               "or combined with OR")
@@ -210,7 +331,37 @@ class _Parser:
         self.filters.append((FIELD_FILTERS[name.lower()], value.strip(), negated))
         return None
 
+    @staticmethod
+    def _word(value: str) -> Node | None:
+        prefix = value.endswith("*")
+        words = words_of(value)
+        if not words:
+            return None  # a bare * means everything; punctuation only: nothing to search for
+        if len(words) > 1:  # o'brien, e-mail, x.com: the analyser splits them too
+            return Phrase(tuple(words)) if not prefix else And(
+                (Phrase(tuple(words[:-1])) if len(words) > 2 else Term(words[0]),
+                 Term(words[-1], prefix=True)))
+        if prefix and len(words[0]) < 2:
+            raise SearchError(f"{value!r}: a prefix needs at least 2 letters before '*'")
+        return Term(words[0], prefix=prefix)
+
+    def _phrase(self, value: str) -> Node | None:
+        slop = int(self.take()[1][1:]) if self.peek() == "near" else 0
+        words = words_of(value)
+        if not words:
+            return None
+        return Phrase(tuple(words), slop=slop) if len(words) > 1 else Term(words[0])
+
+    def _in_field(self, name: str, shown: str) -> Node:
+        """What follows ``title:`` / ``text:``: a word, a phrase or a group."""
+        node = self.primary(top=False)
+        if node is None:
+            raise SearchError(f"{shown!r}: give a word or a phrase after '{name}:'")
+        return _scoped(node, FIELD_ALIASES[name.lower()])
+
     def primary(self, top: bool) -> Node | None:
+        if self._filter_ahead():
+            return self._filter(negated=False, top=top)
         kind, value = self.take()
         if kind == "lp":
             self.depth += 1
@@ -225,41 +376,45 @@ class _Parser:
                 raise SearchError("empty parentheses in query")
             return node
         if kind == "phrase":
-            words = words_of(value)
-            if not words:
-                return None
-            return Phrase(tuple(words)) if len(words) > 1 else Term(words[0])
+            return self._phrase(value)
+        if kind == "field":  # title:"a phrase", title:(a OR b)
+            return self._in_field(value, f"{value}:")
         if kind == "word":
-            if self._is_filter(value):
-                return self._filter(value, negated=False, top=top)
-            prefix = value.endswith("*")
-            words = words_of(value)
-            if not words:
-                if value.strip("*") == "":
-                    return None  # a bare * means everything
-                return None  # punctuation only: nothing to search for
-            if len(words) > 1:  # o'brien, e-mail, x.com: the analyser splits them too
-                return Phrase(tuple(words)) if not prefix else And(
-                    (Phrase(tuple(words[:-1])) if len(words) > 2 else Term(words[0]),
-                     Term(words[-1], prefix=True)))
-            if prefix and len(words[0]) < 2:
-                raise SearchError(f"{value!r}: a prefix needs at least 2 letters before '*'")
-            return Term(words[0], prefix=prefix)
+            named = self._named(value)
+            if named is not None:  # title:word (a filter was taken above)
+                name, rest = value.partition(":")[0], named[1]
+                if not rest.strip():
+                    raise SearchError(f"{value!r}: give a word or a phrase after '{name}:'")
+                node = self._word(rest)
+                if node is None:
+                    raise SearchError(f"{value!r}: give a word or a phrase after '{name}:'")
+                return _scoped(node, named[0])
+            return self._word(value)
         if kind == "rp":
             raise SearchError("unbalanced ')' in query")
+        if kind == "near":
+            raise SearchError(f"{value!r} must follow a phrase in quotes: \"a b\"{value}")
         raise SearchError(f"unexpected {value!r} in query")
 
 
-def parse_query(query: str) -> tuple[Node | None, list[tuple[str, str, bool]]]:
-    """Parse user text into (tree or None for "everything", [(attr, value, negated)])."""
+def parse(query: str) -> ParsedQuery:
+    """Parse user text into its tree (None for "everything"), its filters and the
+    warnings about it."""
     text = (query or "").strip()
     if len(text) > MAX_QUERY:
         raise SearchError(f"query is too long ({len(text)} characters, at most {MAX_QUERY})")
     if text in ("", "*"):
-        return None, []
-    parser = _Parser(_lex(text))
+        return ParsedQuery(None, [], [])
+    tokens = _lex(text)
+    parser = _Parser(tokens)
     node = parser.parse()
-    return node, parser.filters
+    return ParsedQuery(node, parser.filters, _operator_warnings(tokens))
+
+
+def parse_query(query: str) -> tuple[Node | None, list[tuple[str, str, bool]]]:
+    """Parse user text into (tree or None for "everything", [(attr, value, negated)])."""
+    parsed = parse(query)
+    return parsed.tree, parsed.filters
 
 
 def positive_words(node: Node | None) -> list[str]:
@@ -410,8 +565,10 @@ class SearchParams:
     facets: bool = True
     facet_size: int = 25
     names: str = "cli"  # how errors name the parameters: a DATE_NAMES key
+    suggest: bool = True  # "did you mean" when a search finds (almost) nothing
     # filled in by normalised()
     tree: Any = field(default=None, repr=False, compare=False)
+    warnings: list[str] = field(default_factory=list, repr=False, compare=False)
     start: str | None = field(default=None, repr=False)
     end: str | None = field(default=None, repr=False)
 
@@ -421,7 +578,8 @@ class SearchParams:
         :class:`SearchError` with a one-line message."""
         if not isinstance(self.query, str):
             raise SearchError("query must be text")
-        tree, extracted = parse_query(self.query)
+        parsed = parse(self.query)
+        tree, extracted = parsed.tree, parsed.filters
         lists: dict[str, list[str]] = {}
         exclude: dict[str, list[str]] = {k: list(v) for k, v in (self.exclude or {}).items()}
         for attr in FILTER_FIELDS:
@@ -455,10 +613,11 @@ class SearchParams:
             raise SearchError(f"the from date ({self.date_from}) is after the to date "
                               f"({self.date_to})")
         return replace(self, **lists, exclude={k: v for k, v in exclude.items() if v},
-                       page=page, size=size, tree=tree, start=start, end=end)
+                       page=page, size=size, tree=tree, start=start, end=end,
+                       warnings=list(parsed.warnings))
 
     def as_dict(self) -> dict[str, Any]:
-        skip = {"tree", "start", "end", "names"}
+        skip = {"tree", "start", "end", "names", "warnings"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
 

@@ -50,6 +50,8 @@ ATTR_FIELD = {"langs": "lang", "countries": "countries", "regulators": "regulato
               "platforms": "platforms", "measures": "measures", "statuses": "statuses",
               "sources": "source"}
 STORY_READ_AHEAD = 4  # a story page first reads this many times its stories' hits
+SUGGEST_STEMS = 8  # "did you mean": spell out at most this many candidate stems ...
+SUGGEST_OCCURRENCES = 8  # ... from this many of their occurrences each
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 WATCHED = ("url", "source", "kind", "title", "text", "published", "lang", "relevant",
            "relevance_score", "analysis", "indexed_at")
@@ -157,10 +159,14 @@ class FacetPostings:
 def fts(node: Node) -> str | None:
     """The tree as one FTS5 MATCH expression, or None when it needs SQL (a purely
     negative part: FTS5 NOT is binary)."""
-    if isinstance(node, Term):
-        return f'"{node.text}"' + ("*" if node.prefix else "")
-    if isinstance(node, Phrase):
-        return '"' + " ".join(node.words) + '"'
+    if isinstance(node, Term | Phrase):
+        if isinstance(node, Term):
+            expr = f'"{node.text}"' + ("*" if node.prefix else "")
+        elif node.slop:  # "a b"~N: within N words of each other, any order, one column
+            expr = "NEAR(" + " ".join(f'"{w}"' for w in node.words) + f", {node.slop})"
+        else:
+            expr = '"' + " ".join(node.words) + '"'
+        return f"{node.field} : {expr}" if node.field else expr  # columns: title, text
     if isinstance(node, Not):
         return None
     if isinstance(node, And):
@@ -467,9 +473,89 @@ class SqliteBackend(SearchBackend):
             total_stories = int(conn.execute(
                 "SELECT count(DISTINCT story_id) FROM temp.hits_r").fetchone()[0])
         hits = self._page(conn, p) if p.size else []
+        suggestion = self.suggestion(p, total)
         return SearchResults(query=p.query, total=total, page=p.page, size=p.size, hits=hits,
                              facets=facets, stories=p.stories, total_stories=total_stories,
-                             took_ms=int((time.perf_counter() - t0) * 1000), backend=self.name)
+                             took_ms=int((time.perf_counter() - t0) * 1000), backend=self.name,
+                             warnings=list(p.warnings), suggestion=suggestion)
+
+    # -- "did you mean" ---------------------------------------------------------
+    def _corrections(self, words: list[str]) -> dict[str, str]:
+        """For each word that matches nothing: candidates from the FTS5 vocabulary
+        (porter stems with the word's first letter, close to the word's own stem or
+        to its beginning), then how those stems are spelt in the text; spellings
+        within two edits of the word are ranked by :func:`index.search.suggest.best`
+        on their stem's document frequency, as the Elasticsearch backend ranks the
+        term suggester's words."""
+        from index.search import suggest
+
+        conn = self._fresh()
+        unknown = [w for w in words if not self._run(
+            conn, "SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT 1", [f'"{w}"'])]
+        if not unknown:
+            return {}
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab "
+                     "USING fts5vocab(main, search_fts, row)")
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab_i "
+                     "USING fts5vocab(main, search_fts, instance)")
+        out: dict[str, str] = {}
+        for word, stem in self._stems(conn, unknown).items():
+            folded = suggest.fold(word)
+            stems = dict(self._run(
+                conn, "SELECT term, doc FROM temp.search_vocab WHERE term >= ? AND term < ? "
+                      "AND length(term) BETWEEN ? AND ?",
+                [folded[0], chr(ord(folded[0]) + 1), suggest.MIN_WORD - suggest.MAX_EDITS,
+                 len(folded) + suggest.MAX_EDITS]))
+            # a stem is close to the word's stem, or (stems being mostly beginnings of
+            # their words) to the word's beginning; the closest and longest first
+            close = sorted((min(suggest.distance(stem, t), suggest.distance(folded[:len(t)], t)
+                                if len(t) >= 3 else suggest.MAX_EDITS + 1), -len(t), -df, t)
+                           for t, df in stems.items())
+            spellings: dict[str, int] = {}
+            for d, _, df, term in close[:SUGGEST_STEMS]:
+                if d > suggest.MAX_EDITS:
+                    break
+                for form in self._spellings(conn, term):
+                    spellings[form] = max(spellings.get(form, 0), -df)
+            fix = suggest.best(word, spellings)
+            if fix:
+                out[word] = fix
+        return out
+
+    @staticmethod
+    def _stems(conn: sqlite3.Connection, words: list[str]) -> dict[str, str]:
+        """Each word as the index tokenizer keeps it (folded, porter-stemmed): put
+        through a scratch FTS5 table in this connection's temp schema."""
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_stem "
+                     f"USING fts5(w, tokenize = '{TOKENIZER}')")
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_stem_i "
+                     "USING fts5vocab(temp, search_stem, instance)")
+        conn.execute("DELETE FROM temp.search_stem")
+        conn.executemany("INSERT INTO temp.search_stem(rowid, w) VALUES (?, ?)",
+                         list(enumerate(words, 1)))
+        stems = {words[doc - 1]: term for doc, term in conn.execute(
+            "SELECT doc, term FROM temp.search_stem_i")}
+        conn.execute("DELETE FROM temp.search_stem")
+        return {w: stems[w] for w in words if stems.get(w)}
+
+    @staticmethod
+    def _spellings(conn: sqlite3.Connection, stem: str) -> set[str]:
+        """How ``stem`` is spelt (folded) at its first few occurrences: the token at
+        each occurrence's offset in its column."""
+        from index.search import suggest
+
+        forms: set[str] = set()
+        for doc, col, offset in conn.execute(
+                "SELECT doc, col, offset FROM temp.search_vocab_i WHERE term = ? LIMIT ?",
+                (stem, SUGGEST_OCCURRENCES)).fetchall():
+            if col not in ("title", "text"):
+                continue
+            row = conn.execute(f"SELECT {col} FROM search_fts WHERE rowid = ?", (doc,)
+                               ).fetchone()
+            token = suggest.token_at(row[0] if row else "", offset)
+            if token:
+                forms.add(suggest.fold(token))
+        return forms
 
     def _facet_postings(self, conn: sqlite3.Connection) -> FacetPostings:
         """The facet postings of the current index generation (reloaded when any

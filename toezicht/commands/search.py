@@ -116,6 +116,15 @@ def _table(result: dict[str, Any]) -> None:
                           highlight=False, markup=False)
 
 
+def print_notes(warnings: list[str], suggestion: str | None) -> None:
+    """What the query does that the user may not mean, and "did you mean", on stderr
+    (stdout stays the results, in any format)."""
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if suggestion:
+        click.echo(f"did you mean: {suggestion}?", err=True)
+
+
 def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """Rows as CSV text, lists joined with ';' as in `toezicht export`."""
     from index.search.export import flat
@@ -212,10 +221,15 @@ def search(cfg: Config, query: str, size: int, page: int, sort: str, stories: bo
     """Search the articles: text, filters, facets, stories and timelines.
 
     QUERY is matched against titles and text in Dutch and English, with stemming.
-    Syntax: words are ANDed; "a phrase"; a | b or a OR b; -word or NOT word;
-    word* for prefixes; ( ) to group; field:value filters for lang, country,
-    regulator, platform, measure, status and source (-field:value excludes).
-    No QUERY (or *) means everything. Examples:
+    Syntax: words are ANDed; "a phrase"; "a b"~5 for words at most 5 words
+    apart (any order); a | b or a OR b; -word or NOT word; word* for prefixes;
+    ( ) to group. Operators are upper case: a lower-case or/and/not is searched
+    as a word (with a warning). title:word, title:"a phrase" or title:(a OR b)
+    search headlines only, text:word the article text; field:value filters for
+    lang, country, regulator, platform, measure, status and source
+    (-field:value excludes); any other field is an error. No QUERY (or *) means
+    everything. A search finding (almost) nothing suggests a spelling ("did you
+    mean"). Examples:
 
       toezicht search grok country:GB --from 2026-01-01
 
@@ -227,10 +241,12 @@ def search(cfg: Config, query: str, size: int, page: int, sort: str, stories: bo
     """
     if chart and not timeline:
         raise click.ClickException("--chart needs --timeline day|week|month")
-    params = make_params(query, opts, sort=sort, page=page, size=size, stories=stories)
+    params = make_params(query, opts, sort=sort, page=page, size=size, stories=stories,
+                         suggest=not timeline)
     with backend_for(cfg, backend) as engine:
         if timeline:
             tl = engine.timeline(params, timeline, by).as_dict()
+            print_notes(params.normalised().warnings, None)
             if fmt == "json":
                 click.echo(json.dumps(tl, indent=2, ensure_ascii=False))
             elif fmt == "jsonl":
@@ -248,6 +264,7 @@ def search(cfg: Config, query: str, size: int, page: int, sort: str, stories: bo
                 click.echo(f"chart written to {chart}", err=True)
             return
         result = engine.search(params).as_dict()
+    print_notes(result["warnings"], result["suggestion"])
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     elif fmt == "jsonl":
