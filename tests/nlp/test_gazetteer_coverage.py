@@ -23,6 +23,8 @@ def regs(lang: str, text: str) -> set[str]:
     ("nl", "De Kiesraad waarschuwde voor nepbeelden van kandidaten.", "kiesraad"),
     ("nl", "Het Instituut voor de Rechten van Vrouwen en Mannen diende een klacht in.",
      "instituut-voor-gelijkheid"),
+    ("nl", "X ging bij het Gerecht van de EU in beroep tegen de boete.", "general-court-eu"),
+    ("en", "X appealed the fine at the EU General Court in Luxembourg.", "general-court-eu"),
 ])
 def test_new_bodies_resolve(lang: str, text: str, expected: str) -> None:
     assert expected in regs(lang, text)
