@@ -5,8 +5,12 @@ the trigger, else after it; else a country acting; else an adjective on the
 trigger noun, "Europees verbod"; else carried over from the previous sentence
 through an anaphor), the target (a platform in the sentence), the measure
 (restrict/remove/ban/similar resolved by the actor's type and target), the
-status (nlp/status.py), and a date (nlp/dates.py). Events are merged per
-(actor, measure, target) keeping the strongest status.
+status (nlp/status.py), and a date (nlp/dates.py). The stages, each a function:
+``propose`` (candidates with features and the rule frames against them as flags),
+the scorer (nlp/scorer.py) keeps or drops each, ``_upgrade_country_actors`` (a
+country acting becomes its body named in the next sentence), ``_merge`` (one event
+per actor, measure and target, strongest status) and ``_fold`` (a country's act into
+its named body's, one event per target family).
 """
 
 from __future__ import annotations
@@ -1004,7 +1008,6 @@ def _merge(events: list[Event]) -> list[Event]:
         elif old.date is None and e.date is not None and e.status == old.status:
             old.date = e.date
     return list(out.values())
-
 
 
 def _fold(events: list[Event]) -> list[Event]:
