@@ -1084,3 +1084,97 @@ def status(client: Elasticsearch, alias: str, store: Store | None = None, *,
             in_sync = in_sync and not diff["missing"] and not diff["extra"]
         out["in_sync"] = bool(in_sync)
     return out
+
+
+# -- erasure on request (toezicht forget, index/erasure.py) ---------------------------
+
+
+def _chunked(ids: Iterable[str], size: int = 500) -> Iterator[list[str]]:
+    items = sorted(set(ids))
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def present(client: Elasticsearch, alias: str, ids: Iterable[str]) -> list[str]:
+    """Which of ``ids`` the live index holds."""
+    found: list[str] = []
+    for chunk in _chunked(ids):
+        resp = _call(client, "looking documents up", lambda c=chunk: client.search(
+            index=alias, size=len(c), source=False, query={"ids": {"values": c}},
+            filter_path="hits.hits._id"))
+        found += [str(h["_id"]) for h in (resp.body.get("hits") or {}).get("hits") or []]
+    return sorted(found)
+
+
+def _expunge(client: Elasticsearch, names: list[str]) -> None:
+    """Ask each index to drop deleted documents from its segments now (best effort:
+    Elasticsearch skips segments with few deletions; a rebuild writes a fresh index)."""
+    for name in names:
+        try:
+            client.indices.forcemerge(index=name, only_expunge_deletes=True)
+        except (ApiError, TransportError):
+            pass
+
+
+def erase_documents(client: Elasticsearch, alias: str, ids: Iterable[str],
+                    store: Store | None = None) -> dict[str, Any]:
+    """Delete the documents ``ids`` from every index of ``alias``: the live one and a
+    running rebuild's; stale partial indices (killed rebuilds) are deleted whole
+    (:func:`clean_stale`). Refreshed, and deleted documents expunged where
+    Elasticsearch agrees (:func:`_expunge`). Returns ``{"deleted", "indices",
+    "stale_deleted"}``."""
+    _check_alias(alias)
+    ids = sorted(set(ids))
+    stale = clean_stale(client, alias, store)
+    names = alias_indices(client, alias) + [p["name"] for p in partial_indices(client, alias)
+                                            if p["state"] == "building"]
+    deleted = 0
+    for name in names:
+        for chunk in _chunked(ids):
+            deleted += _delete_docs(client, name, chunk)
+        _refresh(client, name)
+    if deleted:
+        _expunge(client, names)
+    return {"deleted": deleted, "indices": names, "stale_deleted": stale}
+
+
+def index_articles(store: Store, client: Elasticsearch, alias: str, ids: Iterable[str], *,
+                   chunk_size: int = 500) -> dict[str, Any]:
+    """Index exactly the stored articles ``ids`` now (not every unsynced one) and mark
+    them synced unless they changed meanwhile; those of ``ids`` no longer stored as
+    articles are deleted from the index. Refreshed. Returns ``{"indexed", "failed",
+    "errors", "deleted", "index"}``."""
+    from sqlalchemy import select
+
+    from index.store import articles
+
+    index = ensure_index(client, alias)
+    stamp = now_iso()
+    ids = sorted(set(ids))
+    rows: list[dict[str, Any]] = []
+    for chunk in _chunked(ids):
+        with store.engine.connect() as conn:
+            rows += [dict(r) for r in conn.execute(
+                select(articles).where(articles.c.id.in_(chunk), articles.c.kind == "article")
+            ).mappings()]
+    versions = {r["id"]: r.get("updated_at") for r in rows}
+    encode = encoder(client)
+
+    def docs() -> Iterator[Encoded]:
+        for start in range(0, len(rows), chunk_size):
+            batch = rows[start:start + chunk_size]
+            stories = assign_stories(store.engine, batch)
+            for row in batch:
+                yield encode(to_document({**row, "story_id": stories.get(row["id"])}))
+
+    indexed, errors = bulk_index(
+        client, alias, docs(), chunk_size=chunk_size,
+        on_success=lambda done: _mark_synced_unchanged(store, versions, done, stamp, alias,
+                                                       index))
+    gone = sorted(set(ids) - {r["id"] for r in rows})
+    deleted = sum(_delete_docs(client, alias, chunk) for chunk in _chunked(gone))
+    _refresh(client, alias)
+    if deleted or indexed:
+        _expunge(client, [index])
+    return {"indexed": indexed, "failed": len(errors), "errors": errors[:20],
+            "deleted": deleted, "index": index}

@@ -117,6 +117,20 @@ crawl_runs = Table(
 # Added after the first release: stores made before get them on open (_add_run_columns).
 RUN_COLUMNS_ADDED = ("pid", "host", "heartbeat_at")
 
+# Tombstones of articles erased on request (``toezicht forget``, index/erasure.py): the
+# article id (a hash of its canonical URL, index.ids) and the ids of the other URLs it
+# was known by, never a URL or any text. A tombstoned id counts as stored for the
+# crawler's "already stored?" check (:meth:`Store.known_ids`) and is never saved again
+# (:meth:`Store.save_articles`), so no crawl, ``reprocess`` or index job brings it back.
+forgotten = Table(
+    "forgotten",
+    metadata,
+    Column("article_id", String(40), primary_key=True),  # the id that may not come back
+    Column("article", String(40), nullable=False, index=True),  # the erased article's id
+    Column("forgotten_at", String(40), nullable=False),
+    Column("erasure_id", Integer),  # erasure_log.id
+)
+
 
 _ZSTD = zstandard.ZstdCompressor(level=3)
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -175,6 +189,8 @@ class Store:
 
     # -- articles ---------------------------------------------------------
     def known_ids(self, ids: Iterable[str]) -> set[str]:
+        """The ``ids`` stored, or erased on request (tombstoned): the crawler's "already
+        stored?" check, so an erased article is never fetched again."""
         ids = list(ids)
         if not ids:
             return set()
@@ -183,20 +199,31 @@ class Store:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 found.update(conn.scalars(select(articles.c.id).where(articles.c.id.in_(chunk))))
+                found.update(_forgotten_among(conn, chunk))
+        return found
+
+    def forgotten_ids(self, ids: Iterable[str]) -> set[str]:
+        """The ``ids`` erased on request (tombstoned)."""
+        ids = list(ids)
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                found.update(_forgotten_among(conn, ids[start : start + 500]))
         return found
 
     def save_articles(self, batch: list[dict[str, Any]]) -> int:
         """Insert or update articles (each with optional ``raw_html`` bytes/str and
-        ``analysis`` dict). Returns how many were new. One transaction per batch."""
+        ``analysis`` dict). Returns how many were new. One transaction per batch.
+        Articles erased on request (tombstoned, ``toezicht forget``) are skipped."""
         new = 0
         stamp = version_stamp()
         with self.engine.begin() as conn:
-            existing = set(
-                conn.scalars(
-                    select(articles.c.id).where(articles.c.id.in_([a["id"] for a in batch]))
-                )
-            )
+            ids = [a["id"] for a in batch]
+            existing = set(conn.scalars(select(articles.c.id).where(articles.c.id.in_(ids))))
+            erased = _forgotten_among(conn, ids)
             for item in batch:
+                if item["id"] in erased:
+                    continue
                 item = dict(item)
                 raw = item.pop("raw_html", None)
                 encoding = item.pop("encoding", None)
@@ -281,8 +308,9 @@ class Store:
     def save_analysis(self, aid: str, analysis: dict[str, Any], version: str) -> None:
         with self.engine.begin() as conn:
             article = conn.execute(select(articles).where(articles.c.id == aid)).mappings().first()
-            if article is not None:
-                analysis = self._resolve(conn, dict(article), analysis)
+            if article is None:  # gone (erased on request, say): no events without it
+                return
+            analysis = self._resolve(conn, dict(article), analysis)
             conn.execute(
                 update(articles)
                 .where(articles.c.id == aid)
@@ -438,8 +466,16 @@ def _add_run_columns(engine: Engine) -> None:
                 raise
 
 
+def _forgotten_among(conn: Any, ids: list[str]) -> set[str]:
+    if not ids:
+        return set()
+    return set(conn.scalars(select(forgotten.c.article_id)
+                            .where(forgotten.c.article_id.in_(ids))))
+
+
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 import index.alert_store  # noqa: E402, F401  (registers actions/alert_outbox tables on metadata)
+import index.erasure  # noqa: E402, F401  (registers the erasure_log table)
 import index.resolution  # noqa: E402, F401  (registers action_state/action_links tables)
 import index.sync_state  # noqa: E402, F401  (registers index_state/index_loads tables)

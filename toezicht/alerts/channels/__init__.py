@@ -79,8 +79,11 @@ def text_block(payload: dict[str, Any]) -> str:
         lines.append(f'  "{event["evidence"].strip()}"')
     if event.get("date"):
         lines.append(f"  date: {event['date']}")
-    lines.append(f"  reported in: {article.get('title') or ''} <{article.get('url')}>"
-                 f" [{article.get('lang') or '?'}, {article.get('source') or '?'}]")
+    if article.get("erased"):
+        lines.append("  reported in: an article since erased on request")
+    else:
+        lines.append(f"  reported in: {article.get('title') or ''} <{article.get('url')}>"
+                     f" [{article.get('lang') or '?'}, {article.get('source') or '?'}]")
     others = [s for s in payload.get("sources") or [] if s.get("url") != article.get("url")]
     if others:
         lines.append(f"  also reported by {len(others)} more:")

@@ -55,6 +55,41 @@ def _entry(subscription: str, item: dict[str, Any], updated: str) -> ET.Element:
     return entry
 
 
+def rewrite(settings: dict[str, Any], items: list[dict[str, Any]], *, subscription: str = "",
+            data_dir: Path | None = None) -> int:
+    """Render the entries of ``items`` (outbox items already written to the feed file)
+    again from their payload as it is now, after an erasure (``toezicht forget``)
+    changed it, keeping each entry's place and times; adds no entry. Returns how many
+    entries were rewritten. Raises OSError or ET.ParseError."""
+    path = feed_path(settings, data_dir)
+    if not items or not path.exists():
+        return 0
+    wanted = {entry_id(subscription, item): item for item in items}
+    tree = ET.parse(path)
+    root = tree.getroot()
+    done = 0
+    for pos, old in enumerate(list(root)):
+        item = wanted.get(old.findtext(_q("id")) or "") if old.tag == _q("entry") else None
+        if item is None:
+            continue
+        new = _entry(subscription, item, old.findtext(_q("updated")) or "")
+        published = old.findtext(_q("published"))
+        if published:
+            new.find(_q("published")).text = published  # type: ignore[union-attr]
+        root.remove(old)
+        root.insert(pos, new)
+        done += 1
+    if done:
+        ET.indent(root)
+        fd, tmp = tempfile.mkstemp(prefix=".atom-", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            tree.write(fh, encoding="utf-8", xml_declaration=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    return done
+
+
 def feed_path(settings: dict[str, Any], data_dir: Path | None = None) -> Path:
     path = Path(settings["path"]).expanduser()
     if not path.is_absolute() and data_dir is not None:
