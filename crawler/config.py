@@ -27,8 +27,13 @@ class CrawlConfig(Protocol):
 
 
 def config_settings(cfg: CrawlConfig) -> dict[str, Any]:
-    """The Scrapy settings that come from the configuration."""
+    """The Scrapy settings that come from the configuration (the sitemap caps only
+    when it has them: the defaults are in ``crawler.settings``)."""
+    caps = {name: getattr(cfg, attr) for name, attr in (
+        ("TOEZICHT_SITEMAP_MAX_URLS", "sitemap_max_urls"),
+        ("TOEZICHT_SITEMAP_MAX_BYTES", "sitemap_max_bytes")) if getattr(cfg, attr, None)}
     return {
+        **caps,
         "USER_AGENT": cfg.user_agent,
         "ROBOTSTXT_OBEY": cfg.obey_robots,
         "DOWNLOAD_DELAY": cfg.download_delay,

@@ -3,6 +3,12 @@
 Under ``crawler.run`` one run spans several crawlers, so ``run_crawl`` opens and
 closes the run itself; under a bare ``scrapy crawl`` this extension does it.
 Either way the stats are ``{source: {discovered, fetched, new, failed, errors}}``.
+
+It also counts what Scrapy drops with no more than a log line (reasons from
+``crawler.reasons``): a callback that raised (``parse_error``), an item pipeline
+that raised (``pipeline_error``), and a redirected article request the duplicate
+filter dropped because its target was requested before, but not as an article
+(``redirect_seen``).
 """
 
 from __future__ import annotations
@@ -30,6 +36,11 @@ class CrawlRunRecorder:
         self.heartbeat: Heartbeat | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
+        crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
+        self.first_role: dict[bytes, str | None] = {}  # request fingerprint -> role
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CrawlRunRecorder:
@@ -48,6 +59,36 @@ class CrawlRunRecorder:
         if self.interval > 0:
             self.loop = task.LoopingCall(lambda: log.info("%s", self.state.progress_line()))
             self.loop.start(self.interval, now=False)
+
+    def spider_error(self, failure: Any, response: Any, spider: Any) -> None:
+        try:
+            meta = response.meta
+        except AttributeError:  # a response without its request
+            meta = {}
+        self.state.fail(meta.get("source"), "parse_error",
+                        discovery=meta.get("role") != "article")
+
+    def item_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
+        self.state.fail(getattr(item, "source", None), "pipeline_error")
+
+    def request_scheduled(self, request: Any, spider: Any) -> None:
+        if request.dont_filter:
+            return  # the duplicate filter neither records nor drops it
+        fingerprint = self.crawler.request_fingerprinter.fingerprint(request)
+        self.first_role.setdefault(fingerprint, request.meta.get("role"))
+
+    def request_dropped(self, request: Any, spider: Any) -> None:
+        """The duplicate filter dropped ``request``: its URL was scheduled before."""
+        meta = request.meta
+        if meta.get("role") != "article" or not meta.get("redirect_urls"):
+            return  # a listing page reached twice: read once, nothing lost
+        fingerprint = self.crawler.request_fingerprinter.fingerprint(request)
+        if self.first_role.get(fingerprint) == "article":
+            return  # the article request that was first fetches it
+        self.state.fail(meta.get("source"), "redirect_seen")
+        log.info("article %s from %s not fetched: it redirects to %s, requested before "
+                 "as a listing page", meta["redirect_urls"][0], meta.get("source"),
+                 request.url)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if not self.owner:

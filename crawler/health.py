@@ -17,43 +17,23 @@ both use it.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from crawler import reasons
+
 WINDOW = 14  # previous runs the new-article count is compared with
 MIN_HISTORY = 5  # fewer previous runs than this: no drop flag yet
-FAILURE_BUCKETS = ("robots", "403", "404", "5xx", "timeout", "network", "not_html", "other")
+FAILURE_BUCKETS = reasons.BUCKETS
 
 
 def failure_bucket(reason: str) -> str | None:
     """``"discovery_http_403"`` → ``"403"``; None for reasons that are no failure of the
-    source (duplicates, already stored)."""
-    code = reason.removeprefix("discovery_")
-    if code in {"already_stored", "duplicate"}:
-        return None
-    if code.startswith("robots"):
-        return "robots"
-    m = re.fullmatch(r"http_(\d{3})", code)
-    if m:
-        status = int(m.group(1))
-        if status in (401, 403, 451):
-            return "403"
-        if status in (404, 410):
-            return "404"
-        if status >= 500:
-            return "5xx"
-        return "other"
-    if code == "timeout":
-        return "timeout"
-    if code in {"dns", "connection"}:
-        return "network"
-    if code == "not_html":
-        return "not_html"
-    return "other"
+    source (duplicates, already stored). The vocabulary is ``crawler.reasons``."""
+    return reasons.bucket(reason)
 
 
 @dataclass
@@ -136,10 +116,13 @@ def assess(runs: Sequence[Mapping[str, Any]], *, window: int = WINDOW,
         errors = {str(k): _int(v) for k, v in (st.get("errors") or {}).items()}
         health.errors = errors
         buckets: Counter[str] = Counter()
+        lost: Counter[str] = Counter()  # inputs lost whole, not read in part
         for reason, n in errors.items():
             bucket = failure_bucket(reason)
             if bucket:
                 buckets[bucket] += n
+                if reasons.whole(reason):
+                    lost[bucket] += n
         health.failures = {b: buckets[b] for b in FAILURE_BUCKETS if buckets[b]}
         if not health.failed:
             health.failed = sum(buckets.values())
@@ -153,8 +136,8 @@ def assess(runs: Sequence[Mapping[str, Any]], *, window: int = WINDOW,
         if health.history:
             health.mean_new = statistics.fmean(health.history)
             health.sd_new = statistics.pstdev(health.history)
-        if health.fetched == 0 and sum(buckets.values()) > 0:
-            top = ", ".join(f"{b} {n}" for b, n in buckets.most_common())
+        if health.fetched == 0 and sum(lost.values()) > 0:
+            top = ", ".join(f"{b} {n}" for b, n in lost.most_common())
             health.flags.append("fails_every_request")
             health.reason = f"every request failed ({top})"
         if (len(health.history) >= min_history and health.mean_new is not None

@@ -6,7 +6,11 @@
 - :class:`HtmlOnlyMiddleware` drops article responses that are not HTML (PDF,
   images, ...), aborting the download as soon as the headers say so;
 - :class:`BackoffRetryMiddleware` is Scrapy's retry with exponential backoff
-  (and ``Retry-After``) instead of an immediate retry.
+  (and ``Retry-After``) instead of an immediate retry;
+- :class:`CountedRedirectMiddleware` is Scrapy's redirects, with what it would drop
+  (a cycle, too many redirects) failing the request with a reason;
+- :class:`SitemapBodyMiddleware` reads sitemaps as far as their byte cap, plain or
+  compressed alike, instead of rejecting a large one whole.
 """
 
 from __future__ import annotations
@@ -18,12 +22,21 @@ from collections.abc import Iterable
 from typing import Any
 
 from scrapy import Request, signals
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import StopDownload
+from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Response
 from sqlalchemy import select
+from w3lib.url import canonicalize_url
 
-from crawler.spiders.base import AlreadyStored, DuplicateInRun, NotHtml
+from crawler.spiders.base import (
+    AlreadyStored,
+    DuplicateInRun,
+    NotHtml,
+    RedirectCycle,
+    RedirectLimit,
+)
+from crawler.spiders.sitemap import ENCODING_META, MAX_BYTES, SITEMAP_META, STOPPED_META
 from crawler.state import get_store, run_state
 from crawler.urls import canonical_id, canonicalize
 from index.store import Store, articles
@@ -161,3 +174,88 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return None
         await asyncio.sleep(self._delay(request))
         return retry
+
+
+class CountedRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirects, except that a redirect back to a URL the request already
+    visited (A → B → A, A → A) fails the request at once with :class:`RedirectCycle`
+    — Scrapy would follow it until ``REDIRECT_MAX_TIMES``, or its duplicate filter
+    would drop the repeated URL with no more than a debug line — and one redirect too
+    many fails it with :class:`RedirectLimit` instead of a bare IgnoreRequest. Both
+    reach the request's errback, which counts them (``redirect_cycle``,
+    ``redirect_limit``)."""
+
+    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        target = canonicalize_url(redirected.url)
+        if target in {canonicalize_url(url) for url in chain}:
+            raise RedirectCycle(f"redirect cycle: {' -> '.join([*chain, redirected.url])}")
+        try:
+            return super()._redirect(redirected, request, reason)
+        except RedirectCycle:
+            raise
+        except IgnoreRequest:
+            raise RedirectLimit(f"more than {self.max_redirect_times} redirects: "
+                                f"{' -> '.join([*chain, redirected.url])}") from None
+
+
+_RECEIVED = "sitemap_bytes_received"
+
+
+class SitemapBodyMiddleware:
+    """A sitemap is read as far as ``TOEZICHT_SITEMAP_MAX_BYTES``, plain or compressed
+    alike, never rejected whole for its size (``DOWNLOAD_MAXSIZE`` would reject a
+    plain sitemap over 10 MB while the same one gzipped passed):
+
+    - its request has no ``DOWNLOAD_MAXSIZE`` and asks for ``gzip, deflate`` only
+      (what the spider decompresses streaming, within the cap);
+    - its download stops after ``max_bytes`` (``bytes_received``); the response goes
+      on as far as it came, marked (``STOPPED_META``) and not cached;
+    - a gzip or deflate ``Content-Encoding`` is left to the spider (``ENCODING_META``);
+      any other is decoded by Scrapy's HttpCompressionMiddleware within ``max_bytes``
+      (past it: ``too_large``).
+
+    At 595: its process_request runs after HttpCompressionMiddleware's (590) sets
+    Accept-Encoding, its process_response before that one decodes.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.max_bytes = crawler.settings.getint("TOEZICHT_SITEMAP_MAX_BYTES", MAX_BYTES)
+        crawler.signals.connect(self.bytes_received, signal=signals.bytes_received)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SitemapBodyMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if not request.meta.get(SITEMAP_META):
+            return None
+        request.meta.update({"download_maxsize": 0, "download_warnsize": 0, _RECEIVED: 0})
+        request.meta.pop(STOPPED_META, None)
+        request.meta.pop(ENCODING_META, None)
+        request.headers[b"Accept-Encoding"] = b"gzip, deflate"
+        return None
+
+    def bytes_received(self, data: bytes, request: Request, spider: Any) -> None:
+        if not request.meta.get(SITEMAP_META):
+            return
+        received = request.meta.get(_RECEIVED, 0) + len(data)
+        request.meta[_RECEIVED] = received
+        if received > self.max_bytes:
+            request.meta[STOPPED_META] = True
+            request.meta["dont_cache"] = True  # a cut copy must not answer a later 304
+            raise StopDownload(fail=False)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not request.meta.get(SITEMAP_META):
+            return response
+        request.meta["download_maxsize"] = self.max_bytes  # for HttpCompressionMiddleware
+        encodings = [part.strip().lower() for value in response.headers.getlist(
+            b"Content-Encoding") for part in value.decode("latin-1").split(",")
+            if part.strip()]
+        if len(encodings) == 1 and encodings[0] in {"gzip", "x-gzip", "deflate"}:
+            headers = response.headers.copy()
+            del headers[b"Content-Encoding"]
+            request.meta[ENCODING_META] = encodings[0]
+            return response.replace(headers=headers)
+        return response

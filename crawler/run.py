@@ -73,7 +73,8 @@ def run_crawl(
     progress_interval: float = 5.0,
 ) -> dict[str, Any]:
     """Crawl the requested sources (default: every enabled source) and return stats:
-    ``{"run_id", "elapsed", "totals": {...}, "sources": {name: {...}}}``.
+    ``{"run_id", "elapsed", "totals": {...}, "failed_reasons": {reason: n},
+    "sources": {name: {...}}}`` (reasons: ``crawler.reasons``).
 
     ``limit`` caps new article requests per source; ``base`` fills ``{base}`` in
     the sources file; ``workers`` is the number of extraction/NLP processes
@@ -200,4 +201,5 @@ def run_crawl(
     return {"run_id": state.run_id, "status": outcome["status"], "error": outcome["error"],
             "signal": outcome["signal"], "stopped_now": stopping["now"],
             "elapsed": round(time.monotonic() - started, 2), "totals": totals,
+            "failed_reasons": state.failed_reasons(),
             "sources": stats, "index_available": not state.index_disabled}

@@ -22,11 +22,16 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-# Timeouts and size limits.
+# Timeouts and size limits. Sitemaps have their own (crawler.middlewares.
+# SitemapBodyMiddleware): at most TOEZICHT_SITEMAP_MAX_URLS entries of at most
+# TOEZICHT_SITEMAP_MAX_BYTES decompressed bytes are read, plain or gzipped alike,
+# the rest skipped and counted (discovery_sitemap_truncated); sitemaps.org's limits.
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DNS_TIMEOUT = 20
+TOEZICHT_SITEMAP_MAX_URLS = 50_000
+TOEZICHT_SITEMAP_MAX_BYTES = 50 * 1024 * 1024
 
 # Retries (with exponential backoff, see crawler.middlewares.BackoffRetryMiddleware).
 RETRY_ENABLED = True
@@ -39,7 +44,7 @@ RETRY_GIVE_UP_LOG_LEVEL = "INFO"  # the spider reports the failure once, per sou
 # No unbounded recursion: spiders follow at most one listing level by default.
 DEPTH_LIMIT = 4
 DEPTH_PRIORITY = 1
-REDIRECT_MAX_TIMES = 5
+REDIRECT_MAX_TIMES = 5  # more, or a cycle: failed as redirect_limit / redirect_cycle
 METAREFRESH_ENABLED = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -59,6 +64,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.StoredArticleMiddleware": 560,
     "crawler.middlewares.HtmlOnlyMiddleware": 590,
+    "crawler.middlewares.SitemapBodyMiddleware": 595,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.CountedRedirectMiddleware": 600,
 }
 
 ITEM_PIPELINES = {

@@ -10,6 +10,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
+from crawler import reasons
 from index.store import Store
 
 COUNTERS = ("discovered", "skipped_known", "requested", "fetched", "new", "updated",
@@ -43,14 +44,26 @@ class RunState:
     def inc(self, source: str | None, key: str, n: int = 1) -> None:
         self.counts[source or "?"][key] += n
 
-    def fail(self, source: str | None, reason: str, n: int = 1) -> None:
-        self.failed[source or "?"][reason] += n
+    def fail(self, source: str | None, reason: str, n: int = 1, *,
+             discovery: bool = False) -> None:
+        """Count ``n`` inputs of ``source`` as dropped for ``reason``, a name from
+        ``crawler.reasons`` (stored as ``discovery_<reason>`` for a discovery request
+        or document); ValueError for any other name."""
+        self.failed[source or "?"][reasons.key(reason, discovery=discovery)] += n
 
     def total(self, key: str) -> int:
         return sum(c[key] for c in self.counts.values())
 
     def total_failed(self) -> int:
         return sum(sum(f.values()) for f in self.failed.values())
+
+    def failed_reasons(self) -> dict[str, int]:
+        """``{reason: n}`` over every source, most frequent first."""
+        total: dict[str, int] = defaultdict(int)
+        for errors in list(self.failed.values()):
+            for reason, n in list(errors.items()):
+                total[reason] += n
+        return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def as_dict(self) -> dict[str, Any]:
         """``{source: {discovered, fetched, new, ..., failed, errors: {reason: n}}}``.

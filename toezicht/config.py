@@ -305,6 +305,11 @@ class Config:
     download_delay: float = setting(1.0, number(0))  # seconds between requests to one site
     concurrent_per_domain: int = setting(2, integer(1))
     obey_robots: bool = setting(True, flag())
+    # A sitemap is read up to this many entries and decompressed bytes (sitemaps.org's
+    # limits), plain or gzipped alike; the rest is skipped and counted as
+    # discovery_sitemap_truncated.
+    sitemap_max_urls: int = setting(50_000, integer(1))
+    sitemap_max_bytes: int = setting(50 * 1024 * 1024, integer(1024))
     # A running crawl writes a heartbeat into its crawl_runs row every heartbeat_interval
     # seconds; a run without one for heartbeat_timeout seconds (at least 3 intervals) is
     # marked abandoned by the next crawl or `toezicht runs` (crawler.heartbeat).

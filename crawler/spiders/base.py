@@ -4,7 +4,6 @@ turning article responses into items, and counting failures per source."""
 
 from __future__ import annotations
 
-import gzip
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
@@ -13,22 +12,28 @@ from typing import Any
 import scrapy
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
+    DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
+    ResponseDataLossError,
     StopDownload,
 )
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
     ConnectError,
+    ConnectionLost,
     ConnectionRefusedError,
     DNSLookupError,
     TCPTimedOutError,
     TimeoutError,
 )
 from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from crawler import reasons
 from crawler.sources import Source, load_sources, select_sources
 from crawler.state import RunState, get_store, run_state
 from crawler.urls import canonical_id, canonicalize, is_http, looks_non_html
@@ -53,6 +58,14 @@ class NotHtml(IgnoreRequest):
     """The response is not an HTML page (PDF, image, ...)."""
 
 
+class RedirectCycle(IgnoreRequest):
+    """A redirect back to a URL this request already visited (A → B → A)."""
+
+
+class RedirectLimit(IgnoreRequest):
+    """More redirects than ``REDIRECT_MAX_TIMES``."""
+
+
 @dataclass
 class Entry:
     """A link found by discovery, with what the feed/sitemap said about it."""
@@ -63,36 +76,41 @@ class Entry:
     lang: str | None = None
 
 
-def maybe_gunzip(body: bytes) -> bytes:
-    """Sitemaps and feeds are sometimes served as raw ``.gz`` files."""
-    if body[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(body)
-        except (OSError, EOFError):
-            return body
-    return body
-
-
 def failure_reason(failure: Failure) -> str:
-    """A short, countable reason for a failed request."""
+    """The ``crawler.reasons`` name of a failed request (``already_stored`` and
+    ``duplicate`` for what is no failure)."""
     exc = failure.value
     if isinstance(exc, HttpError):
-        return f"http_{exc.response.status}"
+        return reasons.http(exc.response.status)
     if isinstance(exc, AlreadyStored):
         return "already_stored"
     if isinstance(exc, DuplicateInRun):
         return "duplicate"
     if isinstance(exc, (NotHtml, StopDownload)):
         return "not_html"
+    if isinstance(exc, RedirectCycle):
+        return "redirect_cycle"
+    if isinstance(exc, RedirectLimit):
+        return "redirect_limit"
+    if isinstance(exc, DownloadCancelledError):  # over DOWNLOAD_MAXSIZE
+        return "too_large"
     if isinstance(exc, IgnoreRequest):
-        return "robots_txt" if "robots.txt" in str(exc) else "ignored"
+        if "robots.txt" in str(exc):
+            return "robots_txt"
+        if "DOWNLOAD_MAXSIZE" in str(exc):  # HttpCompressionMiddleware: decompressed
+            return "too_large"
+        return "ignored"
     if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
         return "dns"
     if isinstance(exc, (TimeoutError, TCPTimedOutError, DownloadTimeoutError)):
         return "timeout"
-    if isinstance(exc, (ConnectionRefusedError, ConnectError, DownloadConnectionRefusedError)):
+    if isinstance(exc, (ConnectionRefusedError, ConnectError, DownloadConnectionRefusedError,
+                        ConnectionLost, ResponseNeverReceived, ResponseFailed,
+                        ResponseDataLossError, DownloadFailedError)):
         return "connection"
-    return exc.__class__.__name__
+    log.warning("%s failed: %s: %s", getattr(failure.request, "url", "a request"),
+                exc.__class__.__name__, exc)
+    return "download_error"
 
 
 class SourceSpider(scrapy.Spider):
@@ -105,6 +123,7 @@ class SourceSpider(scrapy.Spider):
     """
 
     source_type = ""
+    discovery_meta: dict[str, Any] = {}  # more request.meta for this type's discovery
 
     def __init__(self, sources: list[Source] | str | None = None, limit: int | str | None = None,
                  sources_file: str | None = None, base: str | None = None,
@@ -142,7 +161,8 @@ class SourceSpider(scrapy.Spider):
             self.state.counts[src.name]  # noqa: B018 - list the source even if it yields nothing
             yield scrapy.Request(
                 src.url, callback=self.parse_source, errback=self.source_failed,
-                meta={"source": src.name, "role": "discovery", "level": 0},
+                meta={"source": src.name, "role": "discovery", "level": 0,
+                      **self.discovery_meta},
                 headers=REVALIDATE, dont_filter=True, priority=10,
             )
 
@@ -155,25 +175,46 @@ class SourceSpider(scrapy.Spider):
 
     def source_failed(self, failure: Failure) -> None:
         request = failure.request
-        reason = "discovery_" + failure_reason(failure)
-        self.state.fail(request.meta.get("source"), reason)
-        log.warning("source %s: %s failed: %s", request.meta.get("source"), request.url, reason)
+        reason = failure_reason(failure)
+        if reason in reasons.NOT_FAILURES:
+            return
+        self.state.fail(request.meta.get("source"), reason, discovery=True)
+        log.warning("source %s: %s failed: %s", request.meta.get("source"), request.url,
+                    reasons.key(reason, discovery=True))
 
-    def article_requests(self, src: Source, entries: Iterable[Entry], base_url: str
-                         ) -> Iterator[scrapy.Request]:
+    def discovery_failed(self, src: Source, reason: str, url: str, detail: str) -> None:
+        """Count a discovery document refused or read in part (``reason`` from
+        ``crawler.reasons``) and say why in the log."""
+        self.state.fail(src.name, reason, discovery=True)
+        log.warning("source %s: %s: %s (%s)", src.name, url, detail,
+                    reasons.key(reason, discovery=True))
+
+    def article_requests(self, src: Source, entries: Iterable[Entry], base_url: str, *,
+                         count_invalid: bool = False) -> Iterator[scrapy.Request]:
         """Requests for the new articles among ``entries``: canonical URL, allowed by the
-        source, HTML-looking, not stored yet, not already requested, within ``limit``."""
+        source, HTML-looking, not stored yet, not already requested, within ``limit``.
+        With ``count_invalid`` (links from a feed or sitemap, not a page's every
+        anchor) a link that is no valid http(s) URL counts as failed."""
         candidates: dict[str, tuple[str, Entry]] = {}
+        invalid = 0
         for entry in entries:
             try:
                 url = canonicalize(entry.url, base=base_url)
             except ValueError:
+                invalid += 1
                 continue
-            if not is_http(url) or looks_non_html(url) or not src.accepts(url):
+            if not is_http(url):
+                invalid += 1
+                continue
+            if looks_non_html(url) or not src.accepts(url):
                 continue
             aid = canonical_id(url)
             if aid not in candidates:
                 candidates[aid] = (url, entry)
+        if invalid and count_invalid:
+            self.state.fail(src.name, "invalid_url", invalid)
+            log.info("source %s: %d links in %s are not valid http(s) URLs", src.name,
+                     invalid, base_url)
         self.state.inc(src.name, "discovered", len(candidates))
         known = self.store.known_ids(candidates) | self._known_by_url(
             [url for url, _ in candidates.values()])
@@ -227,6 +268,6 @@ class SourceSpider(scrapy.Spider):
         reason = failure_reason(failure)
         if reason == "already_stored":
             self.state.inc(source, "skipped_known")
-        elif reason != "duplicate":
+        elif reason not in reasons.NOT_FAILURES:
             self.state.fail(source, reason)
             log.info("article %s from %s not stored: %s", request.url, source, reason)

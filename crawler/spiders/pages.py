@@ -28,7 +28,7 @@ class PagesSpider(SourceSpider):
     def parse_source(self, response: Response) -> Iterator[scrapy.Request]:
         src = self.source_of(response)
         if not hasattr(response, "css"):
-            self.state.fail(src.name, "discovery_not_html")
+            self.state.fail(src.name, "not_html", discovery=True)
             return
         level = response.meta.get("level", 0)
         site = _site(urlsplit(response.url).hostname)

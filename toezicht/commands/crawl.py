@@ -39,7 +39,9 @@ def crawl(cfg: Config, names: tuple[str, ...], limit: int | None, sources_file: 
     index them in Elasticsearch.
 
     Articles already stored are not fetched again. When Elasticsearch is down the
-    articles are still stored; `toezicht index sync` indexes them later.
+    articles are still stored; `toezicht index sync` indexes them later. Whatever is
+    dropped (a failed request, a refused or truncated feed or sitemap, a redirect
+    cycle, ...) is counted as failed with its reason, shown in the summary.
 
     Ctrl-C or SIGTERM stop gracefully: no new requests, the pages in flight are
     stored, the run is recorded as interrupted, exit status 130 or 143 (a second
@@ -91,7 +93,10 @@ def _print_run(stats: dict[str, Any]) -> None:
     t = stats["totals"]
     index = (f"{t['indexed']} indexed" if stats.get("index_available")
              else "Elasticsearch unavailable: run `toezicht index sync` later")
-    console.print(f"{t['new']} new, {t['updated']} updated, {t['failed']} failed; {index}")
+    why = stats.get("failed_reasons") or {}
+    failed = f"{t['failed']} failed" + (
+        " (" + ", ".join(f"{k} {v}" for k, v in why.items()) + ")" if why else "")
+    console.print(f"{t['new']} new, {t['updated']} updated, {failed}; {index}", soft_wrap=True)
     if stats["status"] == "interrupted":
         how = ("quit at once: pages in flight were dropped" if stats.get("stopped_now")
                else "the pages in flight were stored")
