@@ -25,7 +25,7 @@ import os
 import socket
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -276,10 +276,17 @@ def _told(conn: Connection, sub: str, channel: str, aid: str) -> int | None:
 
 
 def fold_events(engine: Engine, subscriptions: Sequence[Subscriber], *,
-                relevant_only: bool = True, now: datetime | None = None) -> FoldResult:
+                relevant_only: bool = True, now: datetime | None = None,
+                quiet: Callable[[Connection, list[str]], set[str]] | None = None
+                ) -> FoldResult:
     """Merge events stored since the last fold into ``actions`` and enqueue alerts
     for matching subscriptions, all in one transaction. Safe to run repeatedly
-    and from several processes at once."""
+    and from several processes at once.
+
+    ``quiet(conn, article_ids)`` names the articles whose events fold into actions but
+    alert nobody; by default the backfilled ones not allowed to
+    (``index.backfill_state.quiet_articles``: ``toezicht backfill`` without
+    ``--alerts``, or reported before its ``--alert-since``)."""
     result = FoldResult()
     stamp = _iso(now or utcnow())
     with engine.begin() as conn:
@@ -294,6 +301,9 @@ def fold_events(engine: Engine, subscriptions: Sequence[Subscriber], *,
         last_pk = max(r["pk"] for r in rows)
         if relevant_only:
             rows = [r for r in rows if r["relevant"] and rank(r["status"])]
+        if quiet is None:
+            from index.backfill_state import quiet_articles as quiet
+        muted = quiet(conn, sorted({r["article_id"] for r in rows}))
         result.events = len(rows)
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in rows:
@@ -323,7 +333,8 @@ def fold_events(engine: Engine, subscriptions: Sequence[Subscriber], *,
                           .mappings().one())
             sources: list[dict[str, Any]] | None = None
             for sub in subscriptions:
-                matching = [e for e in evs if sub.matches(_event_view(e), _article_view(e))]
+                matching = [e for e in evs if e["article_id"] not in muted
+                            and sub.matches(_event_view(e), _article_view(e))]
                 if not matching:
                     continue
                 ev = _strongest(matching)
@@ -534,3 +545,6 @@ def get_actions(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(
             select(actions).order_by(actions.c.first_seen.desc()).limit(limit)).mappings()]
+
+
+import index.backfill_state  # noqa: E402, F401  (registers the backfill tables)

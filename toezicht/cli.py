@@ -23,6 +23,7 @@ COMMANDS = {
     "search": "toezicht.commands.search:search",
     "actions": "toezicht.commands.actions:actions",
     "export": "toezicht.commands.export:export",
+    "backfill": "toezicht.commands.backfill:backfill",
     "forget": "toezicht.commands.forget:forget",
     "serve": "toezicht.commands.serve:serve",
     "index": "toezicht.commands.index:index",
