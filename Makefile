@@ -21,7 +21,8 @@ install: $(BIN)/toezicht
 demo: install
 	$(BIN)/toezicht demo
 
-## Start Elasticsearch, then run the test suite and the linter.
+## Start Elasticsearch (9.5.4, the es_version default; the client is elasticsearch-py
+## 9.5), then run the test suite and the linter.
 test: install
 	scripts/system-deps --with-browser
 	$(BIN)/toezicht es start
@@ -39,6 +40,8 @@ lock:
 lint: install
 	$(BIN)/ruff check .
 
+# Elasticsearch 9.5.4 (es_version / TOEZICHT_ES_VERSION); a running 8.x node from this
+# data dir is replaced by `make es-stop es-start`.
 es-start: install
 	$(BIN)/toezicht es start
 

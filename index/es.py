@@ -29,10 +29,17 @@ plugin on the locally provisioned node (see toezicht/elastic.py).
 
 Note: the local node has no ``GET /`` endpoint (no rest-root module), so
 ``client.info()`` and ``client.ping()`` do not work there; use :func:`ping`.
+
+The client (elasticsearch-py 9.5) talks to Elasticsearch 9.x only: an 8.x server
+refuses its versioned media type (``compatible-with=9``). :func:`make_client` asks the
+server's version before the first request and turns another major into one line,
+:class:`IncompatibleServerError` ("Elasticsearch 8.19.2 at URL: this Toezicht needs
+9.x (client 9.5); upgrade the cluster or set search_backend = "sqlite"").
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -49,9 +56,11 @@ from elasticsearch import (
     AuthorizationException,
     Elasticsearch,
     NotFoundError,
+    SerializationError,
     TransportError,
 )
 from elasticsearch import ConnectionError as ESConnectionError
+from elasticsearch import __versionstr__ as _CLIENT_VERSIONSTR
 from elasticsearch.helpers import streaming_bulk
 
 from index import sync_state
@@ -81,11 +90,100 @@ class SearchBackendError(Exception):
     """Elasticsearch is unreachable or refused a request; the message is one line."""
 
 
+class IncompatibleServerError(SearchBackendError):
+    """The cluster's major version is not the client's (see :func:`incompatibility`)."""
+
+
+# -- server version: client major = server major ------------------------------------
+
+#: (major, minor) of the installed elasticsearch-py client
+CLIENT_VERSION: tuple[int, int] = tuple(  # type: ignore[assignment]
+    int(part) for part in _CLIENT_VERSIONSTR.split(".")[:2])
+_COMPAT_REFUSED = re.compile(r"Accept version must be either version ([\d ,or]+), but found")
+
+
+def _server_major(version: str | None) -> int | None:
+    try:
+        return int(str(version).split(".")[0])
+    except ValueError:
+        return None
+
+
+def _server_minor(version: str) -> int:
+    try:
+        return int(version.split(".")[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def incompatibility(version: str | None, url: str) -> str | None:
+    """The one-line error for a cluster of ``version`` at ``url``, or None when its major
+    is the client's (or unknown). A client talks to servers of its own major only: the
+    9.x client's requests are refused by an 8.x server (and the other way round)."""
+    major = _server_major(version)
+    mine, minor = CLIENT_VERSION
+    if major is None or major == mine:
+        return None
+    advice = ("upgrade the cluster" if major < mine
+              else f"use a Toezicht release for Elasticsearch {major}.x")
+    return (f"Elasticsearch {version} at {url}: this Toezicht needs {mine}.x (client "
+            f"{mine}.{minor}); {advice} or set search_backend = \"sqlite\"")
+
+
+def server_version(client: Elasticsearch) -> str | None:
+    """The version of the node the client talks to, asked in a way servers of every
+    major answer (plain ``Accept``, not the client's versioned media type); None when
+    the cluster does not say (no right to ask, not Elasticsearch). Connection errors
+    and a refused login propagate."""
+    for path, params in (("/_nodes/_local", {"filter_path": "nodes.*.version"}), ("/", None)):
+        try:
+            resp = Elasticsearch.perform_request(client, "GET", path, params=params,
+                                                 headers={"accept": "*/*"})
+        except SerializationError:
+            continue  # not JSON: not Elasticsearch, or a proxy's page
+        except (AuthenticationException, TransportError):
+            raise
+        except ApiError:
+            continue  # the local node has no GET /; a user without `monitor`: try the next
+        body = resp.body if isinstance(resp.body, dict) else {}
+        if path == "/":
+            version = (body.get("version") or {}).get("number")
+        else:
+            version = next(iter((body.get("nodes") or {}).values()), {}).get("version")
+        if version:
+            return str(version)
+    return None
+
+
+class ToezichtElasticsearch(Elasticsearch):
+    """The client, checking once (before its first request) that the cluster's major
+    is the client's: otherwise every request fails with
+    :class:`IncompatibleServerError`, one line naming both versions. The check's state
+    lives on the transport, which :meth:`options` copies share."""
+
+    def perform_request(self, method: str, path: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        transport = self.transport
+        verdict = getattr(transport, "_toezicht_server_check", None)
+        if verdict is None:
+            version = server_version(self)  # connection errors: no verdict yet, raised
+            verdict = incompatibility(version, client_url(self)) or ""
+            transport._toezicht_server_check = verdict  # type: ignore[attr-defined]
+            if version and not verdict and _server_minor(version) < CLIENT_VERSION[1]:
+                logging.getLogger(__name__).warning(
+                    "Elasticsearch %s at %s is older than the client (%d.%d): features "
+                    "newer than the cluster may be refused", version, client_url(self),
+                    *CLIENT_VERSION)
+        if verdict:
+            raise IncompatibleServerError(verdict)
+        return super().perform_request(method, path, **kwargs)
+
+
 # -- client and error handling ------------------------------------------------
 
 
 def make_client(cfg: Any, *, timeout: float = 30.0) -> Elasticsearch:
-    """A client for ``cfg.resolved_es_url`` with API key, basic auth or CA file."""
+    """A client for ``cfg.resolved_es_url`` with API key, basic auth or CA file; it
+    refuses a cluster of another major version (:class:`ToezichtElasticsearch`)."""
     kwargs: dict[str, Any] = {"request_timeout": timeout, "retry_on_timeout": True,
                               "max_retries": 2}
     if getattr(cfg, "es_api_key", ""):
@@ -94,7 +192,7 @@ def make_client(cfg: Any, *, timeout: float = 30.0) -> Elasticsearch:
         kwargs["basic_auth"] = (cfg.es_username, cfg.es_password)
     if getattr(cfg, "es_ca_certs", ""):
         kwargs["ca_certs"] = cfg.es_ca_certs
-    return Elasticsearch(cfg.resolved_es_url, **kwargs)
+    return ToezichtElasticsearch(cfg.resolved_es_url, **kwargs)
 
 
 def client_url(client: Elasticsearch) -> str:
@@ -136,6 +234,11 @@ def backend_error(client: Elasticsearch, exc: Exception, doing: str) -> SearchBa
             f"Elasticsearch at {client_url(client)} refused {doing} (HTTP {exc.meta.status}): "
             "check es_api_key / es_username / es_password")
     if isinstance(exc, ApiError):
+        refused = _COMPAT_REFUSED.search(str(exc))
+        if refused:  # a server of another major that would not say its version
+            major = refused.group(1).split()[0]
+            return IncompatibleServerError(incompatibility(f"{major}.x", client_url(client))
+                                           or str(exc))
         return SearchBackendError(
             f"Elasticsearch refused {doing} (HTTP {exc.meta.status}): {_reason(exc)}"[:500])
     if isinstance(exc, TransportError):
@@ -151,11 +254,13 @@ def _call(client: Elasticsearch, doing: str, fn: Callable[[], Any]) -> Any:
 
 
 def ping(client: Elasticsearch) -> bool:
-    """True when the cluster answers (works on nodes without ``GET /``)."""
+    """True when the cluster answers (works on nodes without ``GET /``) and is of the
+    client's major: False for one of another major too (of no use either way; use
+    :func:`check_reachable` for the one-line reason)."""
     try:
         client.cluster.health(timeout="5s")
         return True
-    except (ApiError, TransportError):
+    except (ApiError, TransportError, IncompatibleServerError):
         return False
 
 

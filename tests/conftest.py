@@ -30,7 +30,7 @@ def es_url() -> str:
 @pytest.fixture(scope="session")
 def es_client(es_url: str):
     """A client for the test Elasticsearch; fails (never skips) when it is down."""
-    from index.es import make_client, ping
+    from index.es import IncompatibleServerError, SearchBackendError, check_reachable, make_client
 
     cfg = SimpleNamespace(
         resolved_es_url=es_url,
@@ -40,7 +40,11 @@ def es_client(es_url: str):
         es_ca_certs=os.environ.get("TOEZICHT_TEST_ES_CA_CERTS", ""),
     )
     client = make_client(cfg, timeout=60)
-    if not ping(client):
+    try:
+        check_reachable(client)
+    except IncompatibleServerError as exc:  # e.g. an 8.x node for the 9.x client
+        pytest.fail(f"TOEZICHT_TEST_ES_URL: {exc}", pytrace=False)
+    except SearchBackendError:
         pytest.fail(
             f"Elasticsearch is not reachable at {es_url}. Start it first with "
             "`.venv/bin/toezicht es start` (or `scripts/es start`), or point "

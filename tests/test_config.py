@@ -171,8 +171,8 @@ BAD_SETTINGS = [
     # strings with a form
     ("es_heap", '"lots"', "a heap size such as 512m or 1g"),
     ("es_heap", '"0m"', "a heap size such as 512m or 1g"),
-    ("es_version", '"latest"', "an Elasticsearch release such as 8.19.21"),
-    ("es_version", '"7.17.0"', "an Elasticsearch release such as 8.19.21"),
+    ("es_version", '"latest"', "an Elasticsearch release such as 9.5.4"),
+    ("es_version", '"7.17.0"', "an Elasticsearch release such as 9.5.4"),
     ("es_url", '"ftp://es.example.org"', "empty or an http(s) URL"),
     ("es_url", '"http://es.example.org:99999"', "empty or an http(s) URL"),
     ("store_url", '"toezicht.db"', "empty or a database URL"),

@@ -271,6 +271,8 @@ def read_table(cls: Any, table: Any, section: str, *,
 
 # -- the settings -----------------------------------------------------------------------
 _ES_VERSION = r"([89]|[1-9]\d+)\.\d+\.\d+"
+#: the local node's default release: the major of the client (elasticsearch-py 9.5.x)
+DEFAULT_ES_VERSION = "9.5.4"
 _HEAP = r"[1-9]\d*[kKmMgG]"
 _DB_URL = r"[A-Za-z][A-Za-z0-9+._-]*://\S*"
 
@@ -287,8 +289,8 @@ class Config:
     # Elasticsearch: when es_url is empty the locally provisioned node is used.
     es_url: str = setting("", http_url())
     es_port: int = setting(9200, integer(1, 65535))
-    es_version: str = setting("8.19.21", text(
-        "an Elasticsearch release such as 8.19.21 (8 or later)", pattern=_ES_VERSION,
+    es_version: str = setting(DEFAULT_ES_VERSION, text(
+        "an Elasticsearch release such as 9.5.4 (8 or later)", pattern=_ES_VERSION,
         empty=False))
     es_api_key: str = setting("", text(secret=True))
     es_username: str = setting("", text())

@@ -6,10 +6,20 @@ fetched with ``mvn dependency:copy`` and cached under ``<data_dir>/es/dist``. It
 runs on a JDK found on the machine, binds to 127.0.0.1 only, keeps its data and
 logs under ``<data_dir>/es`` and has security switched off (loopback only).
 
-The integ-test distribution ships no ``analysis-common`` module, so the Dutch and
-English stemmers are added by a tiny analysis plugin compiled here from source
-against the distribution's own jars (Lucene's Snowball Dutch and Porter English
-stemmers, exactly what the built-in ``dutch``/``english`` stemmers use).
+The integ-test distribution ships no ``analysis-common`` module (9.x: modules
+``apm``, ``transport-netty4``, ``x-pack-core`` and ``x-pack-security`` only), so the
+Dutch and English stemmers are added by a tiny analysis plugin compiled here from
+source against the distribution's own jars, with the stable plugin API
+(``stable-plugin-descriptor.properties`` + ``named_components.json``; same on 8.x
+and 9.x): Lucene's Snowball Dutch and Porter English stemmers, exactly what the
+built-in ``dutch``/``english`` stemmers use. Lucene 10 (Elasticsearch 9.x) dropped
+the Kraaij-Pohlmann ``KpStemmer`` (``dutch_kp``), not the Snowball ``DutchStemmer``
+used here; its output on 9.5.4 (Lucene 10.5.1) is the same as on 8.19.21 (Lucene
+9.12.2).
+
+The Python client talks to a server of its own major only (elasticsearch-py 9.x
+and Elasticsearch 9.x; index/es.py refuses another with one line): ``es_version``
+defaults to the release the client is made for.
 
 Usable as ``python -m toezicht.elastic start|stop|status`` (see ``scripts/es``).
 """
@@ -36,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from toezicht.config import Config
+from toezicht.config import DEFAULT_ES_VERSION, Config
 
 ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
 ES_USER = "toezicht-es"
@@ -137,6 +147,25 @@ def _major(version: str) -> int:
         return int(version.split(".")[0])
     except ValueError:
         raise ElasticError(f"es_version {version!r} is not a version number") from None
+
+
+def client_version() -> str | None:
+    """The installed elasticsearch-py version (without importing it), or None."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("elasticsearch")
+    except PackageNotFoundError:
+        return None
+
+
+def incompatibility(server: str | None, url: str) -> str | None:
+    """One line when the cluster's major is not the client's (index/es.py), else None."""
+    try:
+        from index.es import incompatibility as check
+    except ImportError:
+        return None
+    return check(server, url)
 
 
 def min_java(es_version: str) -> int:
@@ -555,11 +584,13 @@ def _cmdline(pid: int) -> str:
 
 
 def node_pid(paths: NodePaths) -> int | None:
-    """Pid of the node running from ``paths`` (pidfile first, then a /proc scan)."""
-    home = str(paths.home)
+    """Pid of the node running from ``paths.root`` (pidfile first, then a /proc scan),
+    of whichever release: after an es_version change the old node is still ours to
+    stop."""
+    home = f"{paths.root}{os.sep}elasticsearch-"
     try:
         pid = int(paths.pidfile.read_text().strip())
-        if _pid_alive(pid) and home in _cmdline(pid):
+        if _pid_alive(pid) and f"-Des.path.home={home}" in _cmdline(pid):
             return pid
     except (OSError, ValueError):
         pass
@@ -731,7 +762,14 @@ def _start(cfg: Config, timeout: float, progress: TextIO | None,
         if not existing.get("is_elasticsearch"):
             raise ElasticError(f"port {cfg.es_port} is in use by something that is not "
                                f"Elasticsearch; set es_port / TOEZICHT_ES_PORT to a free port")
-        return {**status(cfg), "already_running": True}
+        result = {**status(cfg), "already_running": True}
+        if result.get("compatible") is False:
+            ours = node_pid(paths) is not None
+            say(f"warning: {result['error']}" + (
+                f"; this node runs from {paths.root}: `toezicht es stop`, then "
+                f"`toezicht es start` runs es_version {cfg.es_version}" if ours else
+                "; it was not started from this data dir: stop it or set es_port"))
+        return result
     if not _port_free(cfg.es_port) and node_pid(paths) is None:
         raise ElasticError(f"port {cfg.es_port} on 127.0.0.1 is in use by another program "
                            "that does not answer HTTP; set es_port / TOEZICHT_ES_PORT")
@@ -741,6 +779,10 @@ def _start(cfg: Config, timeout: float, progress: TextIO | None,
         say(f"{cfg.data_dir} is not reachable for user {ES_USER}; the node lives in {paths.root}")
     for sub in (paths.data, paths.logs, paths.tmp):
         sub.mkdir(parents=True, exist_ok=True)
+    client = client_version()
+    if client and _major(client) != _major(cfg.es_version):
+        say(f"warning: es_version {cfg.es_version} is not a {_major(client)}.x release: the "
+            f"Elasticsearch client ({client}) will refuse it; the default is {DEFAULT_ES_VERSION}")
     unpack(paths, say)
     jdks = find_jdks(min_java(cfg.es_version))
     if not jdks:
@@ -832,6 +874,11 @@ def status(cfg: Config) -> dict[str, Any]:
         out["error"] = info["error"]
     if info and not info.get("is_elasticsearch"):
         out["error"] = f"something that is not Elasticsearch answers on {cfg.resolved_es_url}"
+    if out["running"] and out["version"]:
+        problem = incompatibility(out["version"], cfg.resolved_es_url)
+        out["compatible"] = problem is None
+        if problem:
+            out["error"] = problem
     if cfg.es_is_local:
         paths = node_paths(cfg)
         state = _read_state(paths)
@@ -880,6 +927,8 @@ def main(argv: list[str] | None = None) -> int:
         print(describe(args.action, result))
     if args.action == "status" and not result.get("running"):
         return 3
+    if args.action == "status" and result.get("compatible") is False:
+        return 1
     return 0
 
 
@@ -896,7 +945,8 @@ def describe(action: str, result: dict[str, Any]) -> str:
         return f"Elasticsearch was not running ({result.get('note')})"
     if result.get("running"):
         return (f"Elasticsearch {result.get('version')} running at {result['url']} "
-                f"(health {result.get('health')}, pid {result.get('pid')})")
+                f"(health {result.get('health')}, pid {result.get('pid')})"
+                + (f"; {result['error']}" if result.get("compatible") is False else ""))
     return f"Elasticsearch not running at {result['url']}" + (
         f": {result['error']}" if result.get("error") else "")
 

@@ -25,7 +25,8 @@ def es() -> None:
 
     Toezicht provisions a single node on 127.0.0.1 from the official distribution
     on Maven Central, cached with its data under <data-dir>/es. With your own
-    cluster (es_url / TOEZICHT_ES_URL) there is nothing to start: `status` checks it.
+    cluster (es_url / TOEZICHT_ES_URL) there is nothing to start: `status` checks it
+    (exit 1 when its major version is not the client's: Toezicht needs 9.x).
     """
 
 
@@ -66,7 +67,8 @@ def stop(cfg: Config, timeout: float) -> None:
 @click.pass_obj
 def status(cfg: Config, fmt: str) -> None:
     """Show whether Elasticsearch answers: URL, version, health, pid and paths.
-    Exits with status 3 when it is not running."""
+    Exits with status 3 when it is not running, 1 when it runs a major version
+    this Toezicht's client cannot talk to."""
     elastic = _elastic()
     result = elastic.status(cfg)
     if fmt == "json":
@@ -77,3 +79,5 @@ def status(cfg: Config, fmt: str) -> None:
             click.echo(f"{key.ljust(width)}  {'' if value is None else value}")
     if not result.get("running"):
         raise click.exceptions.Exit(3)
+    if result.get("compatible") is False:  # running, but of another major than the client
+        raise click.exceptions.Exit(1)
