@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from index import procs
+
 log = logging.getLogger("toezicht.crawl")
 
 INTERVAL = 15.0  # seconds between beats (config: heartbeat_interval)
@@ -122,13 +124,7 @@ def pid_alive(pid: int, started_at: str | None = None) -> bool:
     """Whether the process ``pid`` of a run started at ``started_at`` still runs on
     this host: it exists, and (where /proc tells) it is not a newer process that got
     the same pid after the run's own died."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, someone else's
-    except OSError:
+    if not procs.pid_alive(pid):
         return False
     began, run_began = _process_start(pid), _parse(started_at)
     return not (began is not None and run_began is not None and began > run_began + 5)

@@ -49,6 +49,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from index.procs import pid_alive
 from index.store import articles, crawl_runs, events, metadata
 
 STATUS_RANK = {"potential": 1, "planned": 2, "actual": 3}
@@ -395,16 +396,6 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def release_stale_claims(engine: Engine, now: datetime | None = None) -> int:
     """Free claims whose lease expired or whose owner (on this host) has died, so a
     crash between claiming and sending delays nothing."""
@@ -418,7 +409,7 @@ def release_stale_claims(engine: Engine, now: datetime | None = None) -> int:
                                    alert_outbox.c.claimed_by.is_not(None))).all()
         for oid, owner, until in rows:
             h, _, pid = (owner or "").rpartition(":")
-            dead = h == host and pid.isdigit() and not _pid_alive(int(pid))
+            dead = h == host and pid.isdigit() and not pid_alive(int(pid))
             if dead or (until or "") < stamp:
                 freed += conn.execute(update(alert_outbox).where(
                     alert_outbox.c.id == oid, alert_outbox.c.claimed_by == owner)

@@ -47,7 +47,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from elasticsearch import (
@@ -65,6 +64,7 @@ from elasticsearch.helpers import streaming_bulk
 
 from index import sync_state
 from index.documents import to_document
+from index.procs import pid_alive
 from index.search.stories import assign as assign_stories
 from index.store import Store, now_iso
 
@@ -522,24 +522,6 @@ def _is_ours(alias: str, name: str) -> bool:
     return name.startswith(alias + "-") and bool(_NAME_TAIL.fullmatch(name[len(alias) + 1:]))
 
 
-def _pid_running(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    try:  # killed but not yet reaped (a zombie) is not running either
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
 def _age(stamp: Any) -> float | None:
     try:
         when = datetime.fromisoformat(str(stamp))
@@ -559,7 +541,7 @@ def _why_stale(meta: dict[str, Any] | None) -> str | None:
     age = _age(info.get("heartbeat"))
     if age is None or age > STALE_AFTER:
         return f"its rebuild stopped: no heartbeat since {info.get('heartbeat')}"
-    if info.get("host") == socket.gethostname() and not _pid_running(int(info.get("pid") or 0)):
+    if info.get("host") == socket.gethostname() and not pid_alive(int(info.get("pid") or 0)):
         return f"its rebuild (pid {info.get('pid')}) is gone"
     return None
 

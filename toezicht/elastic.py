@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from index.procs import pid_alive
 from toezicht.config import DEFAULT_ES_VERSION, Config
 
 ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
@@ -561,20 +562,6 @@ def write_config(cfg: Config, paths: NodePaths) -> None:
 # -- process handling ------------------------------------------------------
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is not alive
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(") ", 1)[1][:1] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
 def _cmdline(pid: int) -> str:
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -590,7 +577,7 @@ def node_pid(paths: NodePaths) -> int | None:
     home = f"{paths.root}{os.sep}elasticsearch-"
     try:
         pid = int(paths.pidfile.read_text().strip())
-        if _pid_alive(pid) and f"-Des.path.home={home}" in _cmdline(pid):
+        if pid_alive(pid) and f"-Des.path.home={home}" in _cmdline(pid):
             return pid
     except (OSError, ValueError):
         pass
@@ -848,7 +835,7 @@ def stop(cfg: Config, *, timeout: float = 60.0) -> dict[str, Any]:
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     killed = False
-    while _pid_alive(pid):
+    while pid_alive(pid):
         if time.monotonic() > deadline:
             os.kill(pid, signal.SIGKILL)
             killed = True
