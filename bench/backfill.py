@@ -14,9 +14,20 @@ Then, in one run:
 2. the prefilter's recall on the dev set's relevant articles (../shared/eval,
    read at run time, each text rendered as a page; only counts are printed);
 3. ``toezicht backfill`` end to end on the same file (one worker process: extract,
-   NLP, store; no index): records/s and articles/s.
+   NLP, store; no index): records/s and articles/s;
+4. with ``--news-please``: news-please 1.6.16's own WARC path,
+   ``NewsPlease.from_warc(record, fetch_images=False)`` on the first 1,000 response
+   records of the same WARC read with warcio (what it takes), timed per record and
+   extrapolated to all the response records, next to Toezicht's end-to-end HTML
+   response records/s and the ratio (target: Toezicht >= 20x faster). news-please is a
+   bench-only extra, not a dependency of Toezicht: install it into the venv by hand,
+   ``pip install news-please==1.6.16 nltk tinysegmenter warcio`` (nltk and tinysegmenter
+   or it fails on the Korean and Japanese pages; if nltk's ``punkt_tab`` model is not
+   installed, an untrained one is written to a temporary NLTK_DATA so nothing is
+   downloaded). Without it the comparison is skipped with a one-line note.
 
     python bench/backfill.py [--records 20000] [--on-topic 0.02] [--keep DIR] [--json]
+                             [--news-please [--news-please-sample 1000]]
 """
 
 from __future__ import annotations
@@ -203,6 +214,61 @@ def end_to_end(path: Path, work: Path) -> dict[str, Any]:
             "worker_peak_rss_mb": round(child, 1), "failed": d["failed"]}
 
 
+def news_please(path: Path, responses: int, sample: int) -> dict[str, Any]:
+    """news-please's own WARC path on the first ``sample`` response records."""
+    import logging
+    import warnings
+
+    try:
+        import nltk
+        from newsplease import NewsPlease
+        from warcio.archiveiterator import ArchiveIterator
+    except ImportError as exc:
+        return {"skipped": f"news-please comparison skipped: {exc.name or exc} not "
+                           "installed (pip install news-please==1.6.16 nltk "
+                           "tinysegmenter warcio; bench-only)"}
+    import importlib.metadata
+
+    note = None
+    try:  # the Korean tokenizer needs punkt_tab; nltk.download would need the internet
+        nltk.data.find("tokenizers/punkt_tab/english/")
+    except LookupError:
+        data = Path(tempfile.mkdtemp(prefix="toezicht-bench-nltk-"))
+        model = data / "tokenizers" / "punkt_tab" / "english"
+        model.mkdir(parents=True)
+        for name in ("collocations.tab", "sent_starters.txt", "abbrev_types.txt",
+                     "ortho_context.tab"):
+            (model / name).write_text("")
+        nltk.data.path.insert(0, str(data))
+        note = "nltk punkt_tab not installed: an untrained English model was used"
+    errors: dict[str, int] = {}
+    timed = 0
+    seconds = 0.0
+    logging.disable(logging.CRITICAL)  # readability logs every page it cannot parse
+    try:
+        with warnings.catch_warnings(), open(path, "rb") as f:
+            warnings.simplefilter("ignore")
+            for record in ArchiveIterator(f):
+                if record.rec_type != "response":
+                    continue
+                started = time.perf_counter()
+                try:
+                    NewsPlease.from_warc(record, fetch_images=False)
+                except Exception as exc:  # counted: its time is part of the total
+                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                seconds += time.perf_counter() - started
+                timed += 1
+                if timed >= sample:
+                    break
+    finally:
+        logging.disable(logging.NOTSET)
+    per_record = seconds / max(timed, 1)
+    return {"version": importlib.metadata.version("news-please"), "sample": timed,
+            "sample_s": round(seconds, 1), "records_per_s": round(1 / per_record, 2),
+            "extrapolated_s": round(per_record * responses, 1), "errors": errors,
+            "note": note}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=20_000,
@@ -211,6 +277,10 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write the WARC and store here")
     parser.add_argument("--no-end-to-end", action="store_true")
     parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument("--news-please", action="store_true",
+                        help="also time news-please's from_warc (bench-only extra)")
+    parser.add_argument("--news-please-sample", type=int, default=1000,
+                        help="response records news-please reads (default 1,000)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="toezicht-bench-backfill-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -224,6 +294,14 @@ def main() -> None:
     out["dev_relevant"] = dev_recall()
     if not args.no_end_to_end:
         out["end_to_end"] = end_to_end(path, work)
+        out["end_to_end"]["responses_per_s"] = round(
+            info["responses"] / max(out["end_to_end"]["seconds"], 1e-9), 1)
+    if args.news_please:
+        n = news_please(path, info["responses"], args.news_please_sample)
+        if "end_to_end" in out and "skipped" not in n:
+            n["toezicht_faster"] = round(n["extrapolated_s"]
+                                         / max(out["end_to_end"]["seconds"], 1e-9), 1)
+        out["news_please"] = n
     if args.json:
         print(json.dumps(out, indent=2))
         return
@@ -250,6 +328,21 @@ def main() -> None:
               f"({e['articles_per_s']:.1f}/s, {e['relevant']} relevant, {e['events']} "
               f"events), worker peak RSS {e['worker_peak_rss_mb']:,.0f} MB, failed: "
               f"{e['failed'] or 'none'}")
+    n = out.get("news_please")
+    if n and "skipped" in n:
+        print(n["skipped"])
+    elif n:
+        errors = ", ".join(f"{k} {v}" for k, v in sorted(n["errors"].items())) or "none"
+        print(f"news-please {n['version']} from_warc(fetch_images=False), 1 process: "
+              f"{n['records_per_s']:,.2f} HTML responses/s on the first {n['sample']:,} "
+              f"({n['sample_s']}s; raised: {errors}) -> {n['extrapolated_s']:,.0f}s "
+              f"extrapolated to {w['responses']:,}"
+              + (f" [{n['note']}]" if n["note"] else ""))
+        if "toezicht_faster" in n:
+            e = out["end_to_end"]
+            print(f"Toezicht end to end {e['responses_per_s']:,.1f} HTML responses/s "
+                  f"({e['seconds']}s) vs news-please {n['records_per_s']:,.2f}: Toezicht "
+                  f"is {n['toezicht_faster']:,.1f}x faster; target >= 20x")
     if not args.keep:
         import shutil
 
