@@ -5,6 +5,8 @@ Corpus: 18 relevant articles in 13 stories (12 en, 6 nl) + 3 off-topic."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from click.testing import CliRunner
 from support.search_fixtures import cli_env
@@ -568,3 +570,92 @@ def test_rebuild_never_interrupts_searches(es_client, es_alias, tmp_path):
     assert len(seen) > 20
     assert {(q, n) for q, n in seen} == {(q, expected[q]) for q in range(len(queries))}
     assert es.alias_indices(es_client, es_alias) == [indices[-1]]
+
+
+# -- one analysis for both backends (issue 15) -----------------------------------------
+
+ANALYSIS_QUERIES = [
+    "deepfake", "deepfakes", "Deepfake", "deepfake -grok", "deepfakes -grok", "deepfake*",
+    "deepfakes*", '"deepfake apps"', '"deepfakes maakt"', "onderzoek", "onderzoeken",
+    "onderzocht", "onderzoekt", "onderzoek*", "investigate", "investigates",
+    "investigated", "investigating", "investigation", "investigations", "investigat*",
+    '"formal investigation"', "regel", "regels", "regelgeving", "rule", "rules", "verbod",
+    "verboden", "verbiedt", "ban", "banned", "banning", "technology", "technologies",
+    "technologie", "cafe", "café", "Maleisië", "maleisie", "naieve", "naïeve", "musk",
+    "company", "minister", "apps", "app", "3", "5", "title:deepfake", "text:deepfakes",
+    "lang:nl deepfake", "lang:en deepfakes", "lang:nl onderzoeken", "lang:en investigate",
+    '"deepfake onderzoek"~2', "grok | deepfakes", "onderzoek OR investigation",
+]
+
+
+@pytest.fixture(scope="module")
+def analysis_backends(tmp_path_factory, es_client):
+    """The analysis corpus plus the search corpus in a store, on both backends."""
+    from index import es
+    from index.search.es_backend import ElasticsearchBackend
+    from index.search.sqlite_backend import SqliteBackend
+    from index.search.synthetic import analysis_corpus, corpus
+    from index.store import Store
+
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('analysis') / 'toezicht.db'}")
+    store.save_articles(corpus() + analysis_corpus())
+    alias = f"toezicht-test-analysis-{uuid.uuid4().hex[:8]}"
+    assert es.sync(store, es_client, alias)["indexed"] == 30
+    sqlite = SqliteBackend(store)
+    yield ElasticsearchBackend(es_client, alias), sqlite
+    sqlite.close()
+    es.drop(es_client, alias)
+
+
+@pytest.mark.parametrize("query", ANALYSIS_QUERIES)
+def test_both_backends_find_the_same_articles(analysis_backends, query):
+    """Same analysis (Snowball Dutch, Porter English, folding) on both backends:
+    the same articles for words in either language, their forms and accents."""
+    elastic, sqlite = analysis_backends
+    params = P(query, size=30, relevant_only=False, highlight=False)
+    ids = [{h["id"] for h in b.search(params).hits} for b in (elastic, sqlite)]
+    assert ids[0] == ids[1]
+    assert elastic.count(params) == sqlite.count(params) == len(ids[0])
+
+
+def test_stems_as_the_analysers_make_them(analysis_backends):
+    """The Dutch stemmer keeps "deepfakes" (not "deepfake"), the English one merges
+    them; Dutch forms of onderzoek, English forms of investigate."""
+    elastic, sqlite = analysis_backends
+    for backend in (elastic, sqlite):
+        n = {q: backend.count(P(q, relevant_only=False)) for q in
+             ("onderzoek", "onderzoeken", "investigate", "investigation", "lang:en deepfake",
+              "lang:en deepfakes", "lang:nl deepfake", "lang:nl deepfakes")}
+        assert n["lang:en deepfake"] == n["lang:en deepfakes"] > 0  # English merges them
+        assert n["lang:nl deepfake"] != n["lang:nl deepfakes"]  # Dutch does not
+        assert n["onderzoek"] == n["onderzoeken"] > 0
+        assert n["investigate"] == n["investigation"] > 0
+
+
+def test_an_index_of_another_analysis_is_rebuilt(tmp_path):
+    """A store indexed with the old porter tokenizer (no analysis version) is
+    indexed again when the backend opens it."""
+    import sqlite3
+
+    from index.search.sqlite_backend import ANALYSIS_VERSION, SqliteBackend
+    from index.search.synthetic import analysis_corpus
+    from index.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    store.save_articles(analysis_corpus())
+    backend = SqliteBackend(store)
+    assert backend.count(P("onderzoeken")) == 4
+    backend.close()
+    with sqlite3.connect(tmp_path / "old.db") as db:  # what an old index looked like
+        db.execute("DROP TABLE search_fts")
+        db.execute("CREATE VIRTUAL TABLE search_fts USING fts5(title, text, "
+                   "tokenize = 'porter unicode61 remove_diacritics 2')")
+        db.execute("DELETE FROM search_meta WHERE key = 'analysis'")
+    backend = SqliteBackend(store)
+    assert backend.count(P("onderzoeken")) == 4
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        assert db.execute("SELECT value FROM search_meta WHERE key = 'analysis'"
+                          ).fetchone()[0] == ANALYSIS_VERSION
+        assert "x_nl" in db.execute("SELECT sql FROM sqlite_master WHERE name = 'search_fts'"
+                                    ).fetchone()[0]
+    backend.close()

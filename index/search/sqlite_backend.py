@@ -11,9 +11,19 @@ next to the store's ``articles``:
 - ``search_meta``: the index ``generation``, bumped by every change (and kept, not
   reset, by a rebuild), so each process knows when its in-memory facet postings
   (:class:`FacetPostings`) are stale;
-- ``search_fts``: an FTS5 table over title and text with the ``unicode61
-  remove_diacritics 2`` tokenizer wrapped in ``porter`` (``Maleisië`` = ``maleisie``,
-  ``investigations`` = ``investigation``).
+- ``search_fts``: an FTS5 table holding title and text (stored, not indexed) and
+  their token streams as Elasticsearch's analysers make them, analysed in Python
+  (:mod:`index.search.analysis`): ``t``/``x`` plain (lower case, ASCII folded:
+  ``Maleisië`` = ``maleisie``), ``t_nl``/``x_nl`` Snowball Dutch, ``t_en``/``x_en``
+  Porter English; every title three ways, the text plainly and in the article's
+  language (both when unknown), as in Elasticsearch. FTS5's ``unicode61``
+  tokenizer only splits the streams on their spaces. A query word is analysed
+  the same three ways and matches when a column's analysis of it matches that
+  column (Elasticsearch's fields, see ``es_backend._text_fields``); highlights are
+  put back onto the stored text by token position (the streams line up with it);
+- ``search_meta`` also keeps the ``analysis`` version the index was built with: an
+  index built with another one (or the old porter-stemmed one) is dropped and
+  rebuilt when the backend first opens it.
 
 Triggers on ``articles`` queue every inserted or changed article in
 ``search_queue``; each search first folds the queue into the index (cheap when
@@ -31,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from index.search import analysis
 from index.search import stories as story_index
 from index.search.base import Progress, SearchBackend, SearchResults, export_row
 from index.search.query import (
@@ -50,9 +61,13 @@ ATTR_FIELD = {"langs": "lang", "countries": "countries", "regulators": "regulato
               "platforms": "platforms", "measures": "measures", "statuses": "statuses",
               "sources": "source"}
 STORY_READ_AHEAD = 4  # a story page first reads this many times its stories' hits
-SUGGEST_STEMS = 8  # "did you mean": spell out at most this many candidate stems ...
-SUGGEST_OCCURRENCES = 8  # ... from this many of their occurrences each
-TOKENIZER = "porter unicode61 remove_diacritics 2"
+TOKENIZER = "unicode61 remove_diacritics 2"  # on pre-analysed streams: splits only
+ANALYSIS_VERSION = 1  # index.search.analysis.VERSION as stored in search_meta
+# the analysed FTS5 columns per (part, analysis); title and text are columns 0 and 1
+COLUMNS = {("title", "plain"): "t", ("title", "nl"): "t_nl", ("title", "en"): "t_en",
+           ("text", "plain"): "x", ("text", "nl"): "x_nl", ("text", "en"): "x_en"}
+FTS_COLUMNS = ("title", "text", *COLUMNS.values())
+BM25 = "0.0, 0.0, 2.0, 3.0, 3.0, 1.0, 1.0, 1.0"  # title.nl^3 title.en^3 title^2 text
 WATCHED = ("url", "source", "kind", "title", "text", "published", "lang", "relevant",
            "relevance_score", "analysis", "indexed_at")
 
@@ -75,7 +90,8 @@ CREATE INDEX IF NOT EXISTS ix_search_terms_facet ON search_terms(field, value, d
 CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO search_meta(key, value) VALUES ('generation', 0);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
-    title, text, tokenize = '{TOKENIZER}'
+    title UNINDEXED, text UNINDEXED, {", ".join(COLUMNS.values())},
+    tokenize = '{TOKENIZER}'
 );
 CREATE TABLE IF NOT EXISTS search_queue (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, article_id TEXT NOT NULL
@@ -156,22 +172,45 @@ class FacetPostings:
         return out
 
 
-def fts(node: Node) -> str | None:
-    """The tree as one FTS5 MATCH expression, or None when it needs SQL (a purely
-    negative part: FTS5 NOT is binary)."""
-    if isinstance(node, Term | Phrase):
+def _kinds(langs: list[str] | None) -> tuple[str, ...]:
+    """The analyses a search uses: plain and one language's when it is restricted
+    to that language, plain and both otherwise (as ``es_backend._text_fields``)."""
+    if langs == ["nl"]:
+        return ("plain", "nl")
+    if langs == ["en"]:
+        return ("plain", "en")
+    return analysis.KINDS
+
+
+def _leaf(node: Term | Phrase, langs: list[str] | None) -> str:
+    """A word, prefix or phrase: each analysis of it in that analysis's columns."""
+    parts = [node.field] if node.field else ["title", "text"]
+    groups: dict[str, list[str]] = {}
+    for kind in _kinds(langs):
         if isinstance(node, Term):
-            expr = f'"{node.text}"' + ("*" if node.prefix else "")
-        elif node.slop:  # "a b"~N: within N words of each other, any order, one column
-            expr = "NEAR(" + " ".join(f'"{w}"' for w in node.words) + f", {node.slop})"
+            # a prefix is analysed too (Elasticsearch: analyze_wildcard)
+            expr = f'"{analysis.analyse_word(node.text, kind)}"' + ("*" if node.prefix else "")
         else:
-            expr = '"' + " ".join(node.words) + '"'
-        return f"{node.field} : {expr}" if node.field else expr  # columns: title, text
+            words = [analysis.analyse_word(w, kind) for w in node.words]
+            if node.slop:  # "a b"~N: within N words of each other, any order, one column
+                expr = "NEAR(" + " ".join(f'"{w}"' for w in words) + f", {node.slop})"
+            else:
+                expr = '"' + " ".join(words) + '"'
+        groups.setdefault(expr, []).extend(COLUMNS[part, kind] for part in parts)
+    exprs = [f"{{{' '.join(cols)}}} : {expr}" for expr, cols in groups.items()]
+    return exprs[0] if len(exprs) == 1 else " OR ".join(f"({x})" for x in exprs)
+
+
+def fts(node: Node, langs: list[str] | None = None) -> str | None:
+    """The tree as one FTS5 MATCH expression, or None when it needs SQL (a purely
+    negative part: FTS5 NOT is binary). ``langs``: the search's language filter."""
+    if isinstance(node, Term | Phrase):
+        return _leaf(node, langs)
     if isinstance(node, Not):
         return None
     if isinstance(node, And):
-        pos = [fts(c) for c in node.children if not isinstance(c, Not)]
-        neg = [fts(c.child) for c in node.children if isinstance(c, Not)]
+        pos = [fts(c, langs) for c in node.children if not isinstance(c, Not)]
+        neg = [fts(c.child, langs) for c in node.children if isinstance(c, Not)]
         if not pos or any(x is None for x in pos + neg):
             return None
         expr = " AND ".join(f"({x})" for x in pos)
@@ -179,25 +218,39 @@ def fts(node: Node) -> str | None:
             expr = f"({expr}) NOT ({x})"
         return expr
     if isinstance(node, Or):
-        parts = [fts(c) for c in node.children]
+        parts = [fts(c, langs) for c in node.children]
         if any(x is None for x in parts):
             return None
         return " OR ".join(f"({x})" for x in parts)
     raise TypeError(node)
 
 
-def _sql_tree(node: Node, args: list[Any]) -> str:
-    expr = fts(node)
+def _sql_tree(node: Node, args: list[Any], langs: list[str] | None = None) -> str:
+    expr = fts(node, langs)
     if expr is not None:
         args.append(expr)
         return "d.rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)"
     if isinstance(node, Not):
-        return f"NOT ({_sql_tree(node.child, args)})"
+        return f"NOT ({_sql_tree(node.child, args, langs)})"
     if isinstance(node, And):
-        return "(" + " AND ".join(_sql_tree(c, args) for c in node.children) + ")"
+        return "(" + " AND ".join(_sql_tree(c, args, langs) for c in node.children) + ")"
     if isinstance(node, Or):
-        return "(" + " OR ".join(_sql_tree(c, args) for c in node.children) + ")"
+        return "(" + " OR ".join(_sql_tree(c, args, langs) for c in node.children) + ")"
     raise TypeError(node)
+
+
+def _marked(highlighted: str | None) -> set[int]:
+    """The token positions FTS5's ``highlight`` put between « and » in a stream."""
+    out: set[int] = set()
+    inside = False
+    for i, token in enumerate((highlighted or "").split(" ")):
+        if token.startswith("«"):
+            inside = True
+        if inside:
+            out.add(i)
+        if token.endswith("»"):
+            inside = False
+    return out
 
 
 def _where(p: SearchParams, *, with_tree: bool = True) -> tuple[list[str], list[Any]]:
@@ -222,7 +275,7 @@ def _where(p: SearchParams, *, with_tree: bool = True) -> tuple[list[str], list[
         cond.append("d.published < ?")
         args.append(p.end)
     if with_tree and p.tree is not None:
-        cond.append(_sql_tree(p.tree, args))
+        cond.append(_sql_tree(p.tree, args, p.langs))
     return cond, args
 
 
@@ -290,20 +343,35 @@ class SqliteBackend(SearchBackend):
             if self._ready:
                 return
             story_index.ensure_table(self.store.engine)
-            exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_queue'"
-                                  ).fetchone()
             try:
                 conn.execute("BEGIN IMMEDIATE")
+                exists = conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'search_queue'").fetchone()
+                if exists and self._analysis_version(conn) != ANALYSIS_VERSION:
+                    for stmt in _statements(DROP):  # analysed otherwise: index again
+                        conn.execute(stmt)
+                    exists = None
                 for stmt in _statements(SCHEMA):
                     conn.execute(stmt)
                 if not exists:
                     conn.execute("INSERT INTO search_queue(article_id) SELECT id FROM articles")
+                conn.execute("INSERT OR REPLACE INTO search_meta(key, value) "
+                             "VALUES ('analysis', ?)", (ANALYSIS_VERSION,))
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise SqliteSearchError(f"cannot set up the SQLite search index: {exc}") from None
             self._ready = True
+
+    @staticmethod
+    def _analysis_version(conn: sqlite3.Connection) -> int | None:
+        """The analysis the index was built with (None: before versions were kept)."""
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_meta'"
+                            ).fetchone():
+            return None
+        row = conn.execute("SELECT value FROM search_meta WHERE key = 'analysis'").fetchone()
+        return int(row[0]) if row else None
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -393,7 +461,7 @@ class SqliteBackend(SearchBackend):
 
     @staticmethod
     def _add(conn: sqlite3.Connection, row: dict[str, Any], story: str | None) -> None:
-        from index.documents import to_document
+        from index.documents import language_text, to_document
 
         doc = to_document({**row, "story_id": story})
         data = {
@@ -413,8 +481,12 @@ class SqliteBackend(SearchBackend):
              normalise_published(doc["published"]), doc["indexed_at"], int(doc["relevant"]),
              doc["relevance_score"], doc["story_id"], json.dumps(data, ensure_ascii=False)))
         rowid = cur.lastrowid
-        conn.execute("INSERT INTO search_fts(rowid, title, text) VALUES (?, ?, ?)",
-                     (rowid, doc["title"], doc["text"]))
+        langs = {key[len("text_"):] for key in language_text(doc["lang"], doc["text"])}
+        streams = {col: analysis.analyse(doc[part], kind) if kind == "plain" or part == "title"
+                   or kind in langs else "" for (part, kind), col in COLUMNS.items()}
+        conn.execute(f"INSERT INTO search_fts(rowid, {', '.join(FTS_COLUMNS)}) "
+                     f"VALUES ({', '.join('?' * (len(FTS_COLUMNS) + 1))})",
+                     (rowid, doc["title"], doc["text"], *streams.values()))
         terms = [(rowid, "lang", doc["lang"]), (rowid, "source", doc["source"])]
         terms += [(rowid, f, v) for f in LIST_FIELDS for v in dict.fromkeys(data[f])]
         conn.executemany("INSERT INTO search_terms(doc, field, value, folded) VALUES (?,?,?,?)",
@@ -441,7 +513,7 @@ class SqliteBackend(SearchBackend):
         p = params.normalised()
         t0 = time.perf_counter()
         conn = self._fresh()
-        expr = fts(p.tree) if p.tree is not None else None
+        expr = fts(p.tree, p.langs) if p.tree is not None else None
         # the hits with what ordering and story grouping need, so neither goes back
         # to search_docs for every hit
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS hits_r "
@@ -453,7 +525,7 @@ class SqliteBackend(SearchBackend):
             # are recomputed per FTS query)
             cond, args = _where(p, with_tree=False)
             self._run(conn, "INSERT INTO temp.hits_r SELECT f.rowid, "
-                            "-bm25(search_fts, 3.0, 1.0), d.published, d.story_id "
+                            f"-bm25(search_fts, {BM25}), d.published, d.story_id "
                             "FROM search_fts f "
                             "JOIN search_docs d ON d.rowid = f.rowid "
                             f"WHERE search_fts MATCH ? AND {_and(cond)}", [expr, *args])
@@ -482,80 +554,35 @@ class SqliteBackend(SearchBackend):
     # -- "did you mean" ---------------------------------------------------------
     def _corrections(self, words: list[str]) -> dict[str, str]:
         """For each word that matches nothing: candidates from the FTS5 vocabulary
-        (porter stems with the word's first letter, close to the word's own stem or
-        to its beginning), then how those stems are spelt in the text; spellings
-        within two edits of the word are ranked by :func:`index.search.suggest.best`
-        on their stem's document frequency, as the Elasticsearch backend ranks the
-        term suggester's words."""
+        of the plain columns (folded words, as Elasticsearch's term suggester reads
+        the unstemmed ``title`` and ``text``) with the word's first letter, ranked
+        by :func:`index.search.suggest.best` on their document frequency."""
         from index.search import suggest
 
         conn = self._fresh()
         unknown = [w for w in words if not self._run(
-            conn, "SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT 1", [f'"{w}"'])]
+            conn, "SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT 1",
+            [fts(Term(w))])]
         if not unknown:
             return {}
-        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab "
-                     "USING fts5vocab(main, search_fts, row)")
-        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab_i "
-                     "USING fts5vocab(main, search_fts, instance)")
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab_c "
+                     "USING fts5vocab(main, search_fts, col)")
+        plain = (COLUMNS["title", "plain"], COLUMNS["text", "plain"])
         out: dict[str, str] = {}
-        for word, stem in self._stems(conn, unknown).items():
-            folded = suggest.fold(word)
-            stems = dict(self._run(
-                conn, "SELECT term, doc FROM temp.search_vocab WHERE term >= ? AND term < ? "
-                      "AND length(term) BETWEEN ? AND ?",
-                [folded[0], chr(ord(folded[0]) + 1), suggest.MIN_WORD - suggest.MAX_EDITS,
-                 len(folded) + suggest.MAX_EDITS]))
-            # a stem is close to the word's stem, or (stems being mostly beginnings of
-            # their words) to the word's beginning; the closest and longest first
-            close = sorted((min(suggest.distance(stem, t), suggest.distance(folded[:len(t)], t)
-                                if len(t) >= 3 else suggest.MAX_EDITS + 1), -len(t), -df, t)
-                           for t, df in stems.items())
-            spellings: dict[str, int] = {}
-            for d, _, df, term in close[:SUGGEST_STEMS]:
-                if d > suggest.MAX_EDITS:
-                    break
-                for form in self._spellings(conn, term):
-                    spellings[form] = max(spellings.get(form, 0), -df)
-            fix = suggest.best(word, spellings)
+        for word in unknown:
+            folded = analysis.analyse_word(word, "plain")
+            candidates: dict[str, int] = {}
+            for term, df in self._run(
+                    conn, "SELECT term, doc FROM temp.search_vocab_c WHERE term >= ? "
+                          "AND term < ? AND col IN (?, ?) AND length(term) BETWEEN ? AND ?",
+                    [folded[0], chr(ord(folded[0]) + 1), *plain,
+                     suggest.MIN_WORD - suggest.MAX_EDITS, len(folded) + suggest.MAX_EDITS]):
+                if "ʼ" not in term:
+                    candidates[term] = max(candidates.get(term, 0), int(df))
+            fix = suggest.best(word, candidates)
             if fix:
                 out[word] = fix
         return out
-
-    @staticmethod
-    def _stems(conn: sqlite3.Connection, words: list[str]) -> dict[str, str]:
-        """Each word as the index tokenizer keeps it (folded, porter-stemmed): put
-        through a scratch FTS5 table in this connection's temp schema."""
-        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_stem "
-                     f"USING fts5(w, tokenize = '{TOKENIZER}')")
-        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_stem_i "
-                     "USING fts5vocab(temp, search_stem, instance)")
-        conn.execute("DELETE FROM temp.search_stem")
-        conn.executemany("INSERT INTO temp.search_stem(rowid, w) VALUES (?, ?)",
-                         list(enumerate(words, 1)))
-        stems = {words[doc - 1]: term for doc, term in conn.execute(
-            "SELECT doc, term FROM temp.search_stem_i")}
-        conn.execute("DELETE FROM temp.search_stem")
-        return {w: stems[w] for w in words if stems.get(w)}
-
-    @staticmethod
-    def _spellings(conn: sqlite3.Connection, stem: str) -> set[str]:
-        """How ``stem`` is spelt (folded) at its first few occurrences: the token at
-        each occurrence's offset in its column."""
-        from index.search import suggest
-
-        forms: set[str] = set()
-        for doc, col, offset in conn.execute(
-                "SELECT doc, col, offset FROM temp.search_vocab_i WHERE term = ? LIMIT ?",
-                (stem, SUGGEST_OCCURRENCES)).fetchall():
-            if col not in ("title", "text"):
-                continue
-            row = conn.execute(f"SELECT {col} FROM search_fts WHERE rowid = ?", (doc,)
-                               ).fetchone()
-            token = suggest.token_at(row[0] if row else "", offset)
-            if token:
-                forms.add(suggest.fold(token))
-        return forms
 
     def _facet_postings(self, conn: sqlite3.Connection) -> FacetPostings:
         """The facet postings of the current index generation (reloaded when any
@@ -627,7 +654,7 @@ class SqliteBackend(SearchBackend):
 
     def _page(self, conn: sqlite3.Connection, p: SearchParams) -> list[dict[str, Any]]:
         """The page of hits: ids and scores first, then rows, snippets only for them."""
-        expr = fts(p.tree) if p.tree is not None else None
+        expr = fts(p.tree, p.langs) if p.tree is not None else None
         args: list[Any] = []
         rank = "SELECT doc, score, published, story_id FROM temp.hits_r"
         order = {"relevance": "score DESC, published DESC" if expr else "published DESC",
@@ -652,10 +679,7 @@ class SqliteBackend(SearchBackend):
             docs)}
         marked: dict[int, tuple[str, str]] = {}
         if p.highlight and expr is not None:
-            marked = {r[0]: (r[1], r[2]) for r in self._run(
-                conn, "SELECT rowid, highlight(search_fts, 0, '«', '»'), "
-                      "snippet(search_fts, 1, '«', '»', ' … ', 24) FROM search_fts "
-                      f"WHERE search_fts MATCH ? AND rowid IN ({marks})", [expr, *docs])}
+            marked = self._highlights(conn, expr, docs)
         hits = []
         for r in ranked:
             row = rows[r["doc"]]
@@ -676,6 +700,25 @@ class SqliteBackend(SearchBackend):
                     hit["snippet"] = text[:160] + ("…" if len(text) > 160 else "")
             hits.append(hit)
         return hits
+
+    def _highlights(self, conn: sqlite3.Connection, expr: str,
+                    docs: list[int]) -> dict[int, tuple[str, str]]:
+        """Each doc's highlighted title and text snippet: the positions FTS5 marks in
+        any analysed column of a part, marked in the stored title and text."""
+        cols = list(COLUMNS.items())
+        marks = ", ".join("?" * len(docs))
+        calls = ", ".join(f"highlight(search_fts, {FTS_COLUMNS.index(c)}, '«', '»')"
+                          for _, c in cols)
+        out: dict[int, tuple[str, str]] = {}
+        for r in self._run(conn, f"SELECT rowid, title, text, {calls} FROM search_fts "
+                                 f"WHERE search_fts MATCH ? AND rowid IN ({marks})",
+                           [expr, *docs]):
+            found: dict[str, set[int]] = {"title": set(), "text": set()}
+            for i, ((part, _), _) in enumerate(cols):
+                found[part] |= _marked(r[3 + i])
+            out[r[0]] = (analysis.mark(r[1], found["title"]),
+                         analysis.snippet(r[2], found["text"]))
+        return out
 
     def count(self, params: SearchParams) -> int:
         p = params.normalised()

@@ -290,3 +290,50 @@ def bulk(n: int, *, seed: int = 42, start: date = date(2024, 1, 1),
             if len(recent) > 200:
                 recent.pop(0)
         yield _article(url, source, title, text, lang, published, analysis)
+
+
+# -- the analysis corpus --------------------------------------------------------------
+
+# (lang, title, text): written for the test of both backends' analysis (Dutch and
+# English word forms, accents, possessives, numbers); not news
+ANALYSIS_TEXTS: list[tuple[str | None, str, str]] = [
+    ("nl", "Toezichthouder onderzoekt deepfake-app",
+     "De toezichthouder onderzoekt een app die deepfakes maakt. Eerder werd de maker al "
+     "onderzocht door de politie in Maleisië."),
+    ("nl", "Onderzoeken naar deepfakes lopen vast",
+     "Twee onderzoeken naar het maken van deepfakes zijn gestopt. De regels voor zulke "
+     "beelden zijn onduidelijk, zegt de naïeve woordvoerder van het café."),
+    ("nl", "Kabinet wil verbod op deepfake",
+     "Het kabinet wil een verbod. Verboden beelden moeten binnen 24 uur weg; de regelgeving "
+     "geldt vanaf 1 januari. Het onderzoek duurt 3,5 maand."),
+    ("nl", "Nieuwe regel voor apps",
+     "Apps die naaktbeelden genereren worden verboden. De minister verbiedt de verkoop en "
+     "laat de technologie onderzoeken door de Autoriteit."),
+    ("en", "Regulator investigates deepfake apps",
+     "The regulator investigates apps that generate deepfakes. Musk's company said the "
+     "technology was investigated before, in Malaysia and in a cafe in Brussels."),
+    ("en", "Investigation into deepfakes widens",
+     "Two investigations into deepfake images are open. Lawmakers want to investigate the "
+     "technologies and the company's policies; the fine is 3.5 million."),
+    ("en", "Ban on nudify technology",
+     "The ministry banned the app. Banning such apps is one of the new rules; a rule for "
+     "deepfake videos follows, the minister's office said on Monday."),
+    ("en", "Café owner targeted by a deepfake",
+     "A fake video of the café owner spread online. The police are investigating who made "
+     "the deepfake and whether the platform's generalizations about consent hold."),
+    (None, "Deepfake onderzoek international",
+     "Deepfakes, investigations and onderzoeken: an article in no known language mixes "
+     "both, with Maleisie spelt without its accent."),
+]
+
+
+def analysis_corpus() -> list[dict[str, Any]]:
+    """Articles in Dutch, English and an unknown language for comparing how the two
+    backends analyse words (all relevant, one story each)."""
+    out = []
+    for i, (lang, title, text) in enumerate(ANALYSIS_TEXTS):
+        analysis = {"lang": lang, "relevant": True, "relevance_score": 0.9,
+                    "countries": [], "regulators": [], "platforms": [], "events": []}
+        out.append(_article(f"https://analysis.example/{i}", "analysis", title, text,
+                            lang or "", f"2026-01-{i + 1:02d}T08:00:00Z", analysis))
+    return out
