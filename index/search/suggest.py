@@ -53,15 +53,6 @@ def distance(a: str, b: str, limit: int = MAX_EDITS) -> int:
     return prev[-1] if prev[-1] <= limit else limit + 1
 
 
-def token_at(text: str, offset: int) -> str | None:
-    """The ``offset``-th word of ``text`` as FTS5's unicode61 tokenizer counts them
-    (runs of letters and digits)."""
-    for i, m in enumerate(_WORD.finditer(text or "")):
-        if i == offset:
-            return m.group(0)
-    return None
-
-
 def words_to_check(node: Node | None) -> list[str]:
     """The words a suggestion may correct: positive, whole words (Term text is
     already lower case), in query order, each once."""
