@@ -266,13 +266,11 @@ def _resolve_descriptors(doc: Doc, g: Gazetteer, m: Mentions) -> None:
             country = m.home
         if not country:
             continue
-        if kind in _NOT_BODY_KINDS:
-            m.courts.append(Mention(d.start, d.end, "court", country, "", country))
-            continue
-        rid = _us_state_body(g, m, d, kind) if country == "US" else ""
-        rid = rid or _default(g, country, kind)
-        if not rid and kind in _LOCAL_KINDS:
-            # "police in Sydney": a local force the text does not name acts for its country
+        rid = "" if kind in _NOT_BODY_KINDS else (
+            _us_state_body(g, m, d, kind) if country == "US" else "") or _default(g, country, kind)
+        if kind in _NOT_BODY_KINDS or (not rid and kind in _LOCAL_KINDS):
+            # "a Dutch court", "police in Sydney": a body the text does not name acts for
+            # its country
             m.courts.append(Mention(d.start, d.end, "court", country, "", country))
             continue
         if rid:
