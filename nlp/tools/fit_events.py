@@ -25,7 +25,7 @@ from nlp.events import propose
 from nlp.gazetteer import load
 from nlp.scorer import DATA, PRIOR_BIAS, Scorer, prior
 from nlp.tools.learn import logistic, read_row
-from nlp.tools.splits import DEV, load_rows, split_lockbox
+from nlp.tools.splits import training_rows
 
 L2 = 20.0  # chosen by 5-fold CV on the dev work set (5, 10, 20, 40 tried)
 MIN_COUNT = 3  # a feature seen in fewer candidates keeps its prior weight
@@ -85,10 +85,7 @@ def fit(data: Sequence[Example], l2: float = L2) -> Scorer:
 
 
 def main(argv: list[str]) -> None:
-    if argv:
-        rows = [r for p in argv for r in load_rows(p)]
-    else:
-        rows, _lockbox = split_lockbox(load_rows(DEV))
+    rows = training_rows(argv)
     data = examples(rows)
     sc = fit(data)
     DATA.write_text(json.dumps(sc.to_dict(), indent=1, sort_keys=True) + "\n",

@@ -20,7 +20,7 @@ import numpy as np
 
 from nlp.relevance import FEATURES, features
 from nlp.tools.learn import logistic, read_row
-from nlp.tools.splits import DEV, load_rows, split_lockbox
+from nlp.tools.splits import training_rows
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "relevance.toml"
 PRIOR = DATA.with_name("relevance_prior.toml")
@@ -63,10 +63,7 @@ def to_toml(weights: dict) -> str:
 
 
 def main(argv: list[str]) -> None:
-    if argv:
-        rows = [r for p in argv for r in load_rows(p)]
-    else:
-        rows, _lockbox = split_lockbox(load_rows(DEV))
+    rows = training_rows(argv)
     DATA.write_text(to_toml(fit_rows(rows)), encoding="utf-8")
     print(f"fitted on {len(rows)} articles ({sum(bool(r.get('relevant')) for r in rows)} "
           f"relevant) -> {DATA}")

@@ -123,6 +123,14 @@ def split_lockbox(rows: Sequence[Row]) -> tuple[list[Row], list[Row]]:
     return ([r for r in rows if r["id"] not in box], [r for r in rows if r["id"] in box])
 
 
+def training_rows(paths: Sequence[str | Path]) -> list[Row]:
+    """The rows a fitting tool trains on: the given gold files, else the dev work set
+    (the dev set less its lockbox)."""
+    if paths:
+        return [r for p in paths for r in load_rows(p)]
+    return split_lockbox(load_rows(DEV))[0]
+
+
 def folds(rows: Sequence[Row], k: int = 5, seed: int = SEED) -> list[int]:
     """A fold number 0..k-1 per row, whole groups per fold, greedy-balanced by size
     within each language (largest groups first, ties in seeded order)."""
