@@ -24,6 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 from spacy.attrs import ORTH
+from spacy.strings import hash_string
 from spacy.tokens import Doc, Span
 
 from . import status as st
@@ -889,13 +890,13 @@ def _requested_of(doc: Doc, sent: Span, actor: Actor, t: Trigger,
 
 _TITLE_LINKS = frozenset(("on", "of", "for", "against", "op", "inzake", "tot", "ter", "tegen"))
 _LAW_HEADS = ("Act", "Bill", "Law", "Code", "Wet", "Regulation", "Directive")
+_LAW_HEAD_IDS = np.array([hash_string(h) for h in _LAW_HEADS], dtype=np.uint64)  # ORTH ids
 
 
 def _mask_law_titles(doc: Doc, masked: bytearray) -> None:
     """Titles of laws ("the Communications and Multimedia Act 1998", "Prevention of
     Children from Sexual Offences Act") name a law in force; their words are no measure."""
-    strings = doc.vocab.strings
-    heads = np.flatnonzero(np.isin(doc.to_array(ORTH), [strings.add(h) for h in _LAW_HEADS]))
+    heads = np.flatnonzero(np.isin(doc.to_array(ORTH), _LAW_HEAD_IDS))
     for i in heads.tolist():
         tok = doc[i]
         if tok.i > 0:
